@@ -1,0 +1,9 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# cli/: udrvctl, the command-line front end.
+bin_PROGRAMS += udrvctl
+udrvctl_SOURCES = \
+	cli/udrvctl.c cli/udrvctl.h \
+	cli/cli-util.c \
+	cli/list.c
+udrvctl_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
+udrvctl_LDADD = common/libudrv-common.la $(JSONC_LIBS)
