@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 
+#include "log.h"
 #include "macro.h"
 #include "pci-device.h"
 #include "pci-usage.h"
@@ -219,9 +220,14 @@ int pci_device_enumerate(const char *root, struct pci_device ***ret_list, size_t
 		r = pci_device_read(root, *s, &list[n]);
 		if (r == -ENODEV) /* removed while we looked */
 			continue;
-		if (r < 0) {
+		if (r == -ENOMEM) {
 			pci_device_list_free(list, n);
 			return r;
+		}
+		if (r < 0) {
+			/* One unreadable function must not hide the others. */
+			log_warning_errno(r, "Skipping PCI function %s: cannot read it: %m", *s);
+			continue;
 		}
 		n++;
 	}

@@ -1,1 +1,28 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
+# tests/: cmocka unit tests and fixture-tree tests (the VM layer is in tests/vm/local.mk).
+UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+UNIT_LDADD = common/libudrv-common.la $(CMOCKA_LIBS)
+
+unit_tests = \
+	tests/unit/test-pci-slot \
+	tests/unit/test-strv \
+	tests/unit/test-pci-device
+check_PROGRAMS += $(unit_tests)
+TESTS += $(unit_tests)
+
+tests_unit_test_pci_slot_SOURCES = tests/unit/test-pci-slot.c
+tests_unit_test_pci_slot_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_pci_slot_LDADD = $(UNIT_LDADD)
+tests_unit_test_strv_SOURCES = tests/unit/test-strv.c
+tests_unit_test_strv_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_strv_LDADD = $(UNIT_LDADD)
+tests_unit_test_pci_device_SOURCES = tests/unit/test-pci-device.c
+tests_unit_test_pci_device_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_pci_device_LDADD = $(UNIT_LDADD)
+
+fixture_tests = \
+	tests/fixture/list-host.sh \
+	tests/fixture/list-scale.sh \
+	tests/fixture/slot-games.sh
+TESTS += $(fixture_tests)
+EXTRA_DIST += $(fixture_tests) tests/fixture/lib.sh tests/fixtures
