@@ -7,3 +7,4 @@ udrvctl_SOURCES = \
 	cli/list.c
 udrvctl_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 udrvctl_LDADD = common/libudrv-common.la $(JSONC_LIBS)
+dist_man_MANS += man/udrvctl.1
