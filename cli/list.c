@@ -56,9 +56,9 @@ static json_object *json_bars(const struct pci_device *d)
 		o = json_object_new_object();
 		json_object_object_add(o, "index", json_object_new_int(i));
 		json_object_object_add(o, "kind",
-				       json_object_new_string(i == PCI_ROM_RESOURCE ? "rom"
+				       json_object_new_string(i == PCI_ROM_RESOURCE   ? "rom"
 							      : r->flags & PCI_RES_IO ? "io"
-										: "mem"));
+										      : "mem"));
 		json_object_object_add(o, "start", json_object_new_uint64(r->start));
 		json_object_object_add(o, "size", json_object_new_uint64(pci_resource_size(r)));
 		json_object_object_add(o, "prefetchable",
@@ -81,7 +81,8 @@ static json_object *device_to_json(const struct pci_device *d, struct pci_names 
 	json_object_object_add(o, "subsystem_device", json_hex(d->subsystem_device, 4));
 	json_object_object_add(o, "class", json_hex(d->class, 6));
 	json_object_object_add(o, "revision", json_hex(d->revision, 2));
-	json_object_object_add(o, "vendor_name", json_str_or_null(pci_names_vendor(names, d->vendor)));
+	json_object_object_add(o, "vendor_name",
+			       json_str_or_null(pci_names_vendor(names, d->vendor)));
 	json_object_object_add(o, "device_name",
 			       json_str_or_null(pci_names_device(names, d->vendor, d->device)));
 	json_object_object_add(o, "class_name", json_str_or_null(pci_names_class(names, d->class)));
@@ -141,8 +142,7 @@ static void print_text_row(const struct pci_device *d, struct pci_names *names)
 	}
 	printf("%-12s  %-9s  %06x  %-16s  %-5s  %-14s  %-3s  %-6s  %-6s  %s%s%s\n", d->slot, id,
 	       d->class, d->driver ? d->driver : "-", group, resets ? resets : "-",
-	       d->in_use ? "yes" : "-", "-", "-", vname ? vname : "?", dn ? " " : "",
-	       dn ? dn : "");
+	       d->in_use ? "yes" : "-", "-", "-", vname ? vname : "?", dn ? " " : "", dn ? dn : "");
 }
 
 static int print_text(const struct device_list *l)

@@ -15,7 +15,8 @@ struct verb {
 };
 
 static const struct verb verbs[] = {
-	{"list", verb_list, "list [--json] [SLOT...]     show PCI functions, drivers, IOMMU groups"},
+	{"list", verb_list,
+	 "list [--json] [SLOT...]     show PCI functions, drivers, IOMMU groups"},
 #ifdef HAVE_POLICY_VERB
 	{"policy", verb_policy,
 	 "policy check [FILE...]      lint policy files\n"
@@ -26,15 +27,15 @@ static const struct verb verbs[] = {
 
 static void help(FILE *f)
 {
-	fprintf(f,
-		"Usage: udrvctl [OPTIONS] VERB [ARGS...]\n"
-		"Ask udrvd for PCI devices and inspect what it would do.\n\n"
-		"Options:\n"
-		"  --root=DIR    resolve /sys, /dev, /run, /etc under DIR (default: $UDRV_ROOT or /)\n"
-		"  --json        print JSON where a verb lists things\n"
-		"  -v, --verbose more messages\n"
-		"  -h, --help    this text\n"
-		"  --version     the version\n\nVerbs:\n");
+	fprintf(f, "Usage: udrvctl [OPTIONS] VERB [ARGS...]\n"
+		   "Ask udrvd for PCI devices and inspect what it would do.\n\n"
+		   "Options:\n"
+		   "  --root=DIR    resolve /sys, /dev, /run, /etc under DIR (default: $UDRV_ROOT "
+		   "or /)\n"
+		   "  --json        print JSON where a verb lists things\n"
+		   "  -v, --verbose more messages\n"
+		   "  -h, --help    this text\n"
+		   "  --version     the version\n\nVerbs:\n");
 	for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
 		fprintf(f, "  %s\n", verbs[i].help);
 }
@@ -44,7 +45,7 @@ int main(int argc, char **argv)
 	enum { OPT_ROOT = 0x100, OPT_JSON, OPT_VERSION };
 	static const struct option options[] = {
 		{"root", required_argument, NULL, OPT_ROOT}, {"json", no_argument, NULL, OPT_JSON},
-		{"verbose", no_argument, NULL, 'v'},        {"help", no_argument, NULL, 'h'},
+		{"verbose", no_argument, NULL, 'v'},	     {"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, OPT_VERSION}, {},
 	};
 	struct udrvctl_ctx ctx = {.root = getenv("UDRV_ROOT")};

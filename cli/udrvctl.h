@@ -10,7 +10,7 @@
 
 struct udrvctl_ctx {
 	const char *root; /* "/" or a fixture tree; every system path is resolved under it */
-	bool json;        /* --json given */
+	bool json;	  /* --json given */
 };
 
 /* Each verb gets argv with argv[0] = the verb's name, and returns an exit code. */

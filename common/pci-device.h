@@ -31,15 +31,15 @@ struct pci_device {
 	uint16_t subsystem_device;
 	uint32_t class; /* 24 bits: class, subclass, prog-if */
 	uint8_t revision;
-	char *driver;          /* NULL when no driver is bound */
+	char *driver;	       /* NULL when no driver is bound */
 	char *driver_override; /* NULL when unset */
 	int iommu_group;       /* -1 when the function has no IOMMU group */
 	char **group_peers;    /* other functions in the same group, NULL-terminated, may be NULL */
 	struct pci_resource res[PCI_NUM_RESOURCES];
 	char **reset_methods; /* NULL-terminated; NULL when the function has no reset method */
-	int numa_node;        /* -1 when unknown */
-	int irq;              /* legacy irq number, 0 when none */
-	char *in_use;         /* what uses it ("network interface eth0 is up"), or NULL */
+	int numa_node;	      /* -1 when unknown */
+	int irq;	      /* legacy irq number, 0 when none */
+	char *in_use;	      /* what uses it ("network interface eth0 is up"), or NULL */
 };
 
 /* Size of resource I, 0 when unused. */

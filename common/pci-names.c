@@ -89,7 +89,8 @@ static const char *lookup(struct pci_names *n, int flags, unsigned a, unsigned b
 		return NULL;
 	}
 	lookup_jmp = &jb;
-	s = pci_lookup_name(n->pacc, n->buf, sizeof(n->buf), flags | PCI_LOOKUP_NO_NUMBERS | PCI_LOOKUP_NO_HWDB, a, b);
+	s = pci_lookup_name(n->pacc, n->buf, sizeof(n->buf),
+			    flags | PCI_LOOKUP_NO_NUMBERS | PCI_LOOKUP_NO_HWDB, a, b);
 	lookup_jmp = NULL;
 	return s;
 }

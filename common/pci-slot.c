@@ -13,8 +13,9 @@ static int hex_field(const char *s, size_t n, unsigned *ret)
 	for (size_t i = 0; i < n; i++) {
 		if (!isxdigit((unsigned char)s[i]))
 			return -EINVAL;
-		v = v * 16 + (unsigned)(isdigit((unsigned char)s[i]) ? s[i] - '0'
-								       : (tolower((unsigned char)s[i]) - 'a' + 10));
+		v = v * 16 + (unsigned)(isdigit((unsigned char)s[i])
+						? s[i] - '0'
+						: (tolower((unsigned char)s[i]) - 'a' + 10));
 	}
 	*ret = v;
 	return 0;

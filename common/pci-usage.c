@@ -103,8 +103,9 @@ static void block_describe(int blockfd, struct usage_walk *w)
 		block_check(blockfd, de->d_name, w);
 		if (!w->found) {
 			/* Partitions are subdirectories of the disk with their own dev file. */
-			_cleanup_close_ int disk = openat(blockfd, de->d_name,
-							  O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			_cleanup_close_ int disk =
+				openat(blockfd, de->d_name,
+				       O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (disk >= 0) {
 				DIR *pd = fdopendir(TAKE_FD(disk));
 				struct dirent *pe;
@@ -115,7 +116,8 @@ static void block_describe(int blockfd, struct usage_walk *w)
 					if (pe->d_type != DT_DIR || pe->d_name[0] == '.' ||
 					    asprintf(&part, "%s/partition", pe->d_name) < 0)
 						continue;
-					if (faccessat(dirfd(pd), part, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+					if (faccessat(dirfd(pd), part, F_OK, AT_SYMLINK_NOFOLLOW) ==
+					    0)
 						block_check(dirfd(pd), pe->d_name, w);
 				}
 				if (pd)

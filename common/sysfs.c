@@ -156,7 +156,8 @@ int sysfs_open_pci_device(const char *root, const char *slot, int *ret_fd)
 		return -ENODEV;
 	n = strlen(real_devices);
 	base = strrchr(real, '/');
-	if (strncmp(real, real_devices, n) != 0 || real[n] != '/' || !base || !streq(base + 1, slot))
+	if (strncmp(real, real_devices, n) != 0 || real[n] != '/' || !base ||
+	    !streq(base + 1, slot))
 		return -ENODEV;
 	fd = open(real, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)

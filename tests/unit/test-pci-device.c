@@ -19,8 +19,10 @@ static int setup(void **state)
 
 	if (!src || !mkdtemp(root))
 		return -1;
-	if (asprintf(&cmd, "python3 '%s/tests/fixtures/mkfixture.py' tree '%s/t' "
-			   "'%s/tests/fixtures/in-use.json'", src, root, src) < 0)
+	if (asprintf(&cmd,
+		     "python3 '%s/tests/fixtures/mkfixture.py' tree '%s/t' "
+		     "'%s/tests/fixtures/in-use.json'",
+		     src, root, src) < 0)
 		return -1;
 	return system(cmd) == 0 ? 0 : -1;
 }
@@ -136,10 +138,8 @@ static void test_enumerate(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ids_and_bars),
-		cmocka_unit_test(test_in_use),
-		cmocka_unit_test(test_group_and_reset),
-		cmocka_unit_test(test_missing_and_invalid),
+		cmocka_unit_test(test_ids_and_bars),	cmocka_unit_test(test_in_use),
+		cmocka_unit_test(test_group_and_reset), cmocka_unit_test(test_missing_and_invalid),
 		cmocka_unit_test(test_enumerate),
 	};
 
