@@ -5,6 +5,8 @@ udrvctl_SOURCES = \
 	cli/udrvctl.c cli/udrvctl.h \
 	cli/cli-util.c \
 	cli/list.c
+udrvctl_SOURCES += cli/udrvctl-policy.c
+udrvctl_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/policy
 udrvctl_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
-udrvctl_LDADD = common/libudrv-common.la $(JSONC_LIBS)
+udrvctl_LDADD = policy/libudrv-policy.la common/libudrv-common.la $(JSONC_LIBS)
 dist_man_MANS += man/udrvctl.1

@@ -17,12 +17,11 @@ struct verb {
 static const struct verb verbs[] = {
 	{"list", verb_list,
 	 "list [--json] [SLOT...]     show PCI functions, drivers, IOMMU groups"},
-#ifdef HAVE_POLICY_VERB
 	{"policy", verb_policy,
-	 "policy check [FILE...]      lint policy files\n"
-	 "  policy explain [--user USER] SLOT\n"
+	 "policy check [--policy-dir DIR] [FILE...]\n"
+	 "                              lint policy files\n"
+	 "  policy explain [--policy-dir DIR] [--user USER] [--json] SLOT\n"
 	 "                              which policy decides SLOT, and the verdict"},
-#endif
 };
 
 static void help(FILE *f)

@@ -2,6 +2,7 @@
 /* Per-device policy: parsing policy files, the search path, reload and the grant decision. */
 #pragma once
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -40,6 +41,7 @@ enum policy_key {
 	POLICY_KEY_IRQ_RATE_LIMIT,
 	POLICY_KEY_GROUP_UNBIND,
 	_POLICY_KEY_MAX,
+	_POLICY_KEY_INVALID = -EINVAL,
 };
 
 enum policy_backend {
@@ -98,7 +100,7 @@ struct policy_grant {
 	size_t n_config_write;
 	enum policy_reset reset;
 	uint64_t max_lease_usec; /* or POLICY_INFINITY */
-	uint64_t memlock_limit;  /* bytes, or POLICY_INFINITY */
+	uint64_t memlock_limit;	 /* bytes, or POLICY_INFINITY */
 	uint64_t irq_rate_limit; /* interrupts per second, or POLICY_INFINITY */
 	bool group_unbind;
 };
@@ -108,10 +110,11 @@ struct policy_grant {
  * GROUP_NAMES, numeric entries match UID and GIDS. */
 struct policy_cred {
 	uid_t uid;
-	char *user;         /* login name of UID, NULL when unknown */
-	gid_t *gids;        /* primary and supplementary groups */
-	size_t n_gids;      /* may be 0 */
-	char **group_names; /* n_gids entries, group_names[i] names gids[i] or is NULL; may be NULL */
+	char *user;    /* login name of UID, NULL when unknown */
+	gid_t *gids;   /* primary and supplementary groups */
+	size_t n_gids; /* may be 0 */
+	/* n_gids entries or NULL; group_names[i] names gids[i], or is NULL when it has no name */
+	char **group_names;
 };
 
 /* Fills RET for UID from NSS: login name, primary group, supplementary groups and their
@@ -133,7 +136,7 @@ struct policy_report {
 	struct policy_error *errors;
 	size_t n_errors;
 	char **rejected; /* paths of files rejected as a whole; NULL-terminated or NULL */
-	char **kept;     /* paths whose last good version a reload kept; NULL-terminated or NULL */
+	char **kept;	 /* paths whose last good version a reload kept; NULL-terminated or NULL */
 };
 
 void policy_report_done(struct policy_report *r);
@@ -171,9 +174,9 @@ int policy_file_format_key(const struct policy_file *f, enum policy_key key, cha
  * which key failed, e.g. "Class=02 does not match class 00ff00 (10-gpu.policy:3)". */
 int policy_file_match(const struct policy_file *f, const struct pci_device *dev, char **ret_why);
 
-const char *policy_key_to_string(enum policy_key key);    /* "PollInterval" */
-const char *policy_key_section(enum policy_key key);      /* "Match" or "Grant" */
-const char *policy_key_default(enum policy_key key);      /* NULL when unset means "none" */
+const char *policy_key_to_string(enum policy_key key);	  /* "PollInterval" */
+const char *policy_key_section(enum policy_key key);	  /* "Match" or "Grant" */
+const char *policy_key_default(enum policy_key key);	  /* NULL when unset means "none" */
 enum policy_key policy_key_from_string(const char *name); /* -EINVAL when unknown */
 
 const char *policy_backend_to_string(enum policy_backend b);
@@ -208,7 +211,7 @@ struct policy_file *policy_set_get(const struct policy_set *set, size_t i);
 struct policy_decision {
 	bool granted;
 	struct policy_file *file; /* the file that decided (a reference), NULL when none matched */
-	char *reason;             /* "granted: alice is listed in Users= (50-nics.policy:7)" */
+	char *reason;		  /* "granted: alice is listed in Users= (50-nics.policy:7)" */
 };
 
 void policy_decision_done(struct policy_decision *d);
@@ -234,6 +237,6 @@ int policy_set_decide(const struct policy_set *set, const struct pci_device *dev
 int policy_set_explain(const struct policy_set *set, const struct pci_device *dev,
 		       const struct policy_cred *cred, struct policy_trace *ret_trace,
 		       struct policy_decision *ret);
-/* The verdict of F's [Grant] for CRED, assuming F matched DEV_SLOT. */
+/* The verdict of F's [Grant] for CRED, once F's [Match] has matched the device. */
 int policy_file_decide(struct policy_file *f, const struct policy_cred *cred,
 		       struct policy_decision *ret);
