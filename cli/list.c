@@ -9,16 +9,42 @@
 #include "pci-device.h"
 #include "pci-names.h"
 #include "strv.h"
+#include "udrv-internal.h"
 #include "udrvctl.h"
 
 struct device_list {
 	struct pci_device **dev;
 	size_t n;
+	struct udrvd_lease_info *leases; /* NULL when udrvd is not running */
+	size_t n_leases;
 };
 
 static void device_list_done(struct device_list *l)
 {
 	pci_device_list_free(l->dev, l->n);
+	free(l->leases);
+}
+
+static const struct udrvd_lease_info *find_holder(const struct device_list *l, const char *slot)
+{
+	for (size_t i = 0; i < l->n_leases; i++)
+		if (streq(l->leases[i].slot, slot))
+			return &l->leases[i];
+	return NULL;
+}
+
+/* Asks udrvd who holds what; without udrvd every holder column says "-". */
+static void read_leases(const struct udrvctl_ctx *ctx, struct device_list *l)
+{
+	_cleanup_free_ char *path = NULL;
+	struct udrv_error e = {};
+
+	if (udrvd_socket_path(ctx->root, getenv("UDRV_SOCKET"), &path) < 0)
+		return;
+	if (access(path, F_OK) < 0)
+		return;
+	if (udrvd_list_leases(path, &l->leases, &l->n_leases, &e) < 0)
+		log_warning("cannot ask udrvd for its leases: %s", e.message);
 }
 
 static json_object *json_str_or_null(const char *s)
@@ -70,7 +96,22 @@ static json_object *json_bars(const struct pci_device *d)
 	return a;
 }
 
-static json_object *device_to_json(const struct pci_device *d, struct pci_names *names)
+static json_object *holder_to_json(const struct udrvd_lease_info *h)
+{
+	json_object *o;
+
+	if (!h)
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "uid", json_object_new_int64(h->uid));
+	json_object_object_add(o, "pid", json_object_new_int64(h->pid));
+	json_object_object_add(o, "command", json_object_new_string(h->comm));
+	json_object_object_add(o, "since_usec", json_object_new_uint64(h->since_usec));
+	return o;
+}
+
+static json_object *device_to_json(const struct pci_device *d, struct pci_names *names,
+				   const struct udrvd_lease_info *holder)
 {
 	json_object *o = json_object_new_object();
 
@@ -96,8 +137,8 @@ static json_object *device_to_json(const struct pci_device *d, struct pci_names 
 	json_object_object_add(o, "irq", json_object_new_int(d->irq));
 	json_object_object_add(o, "bars", json_bars(d));
 	json_object_object_add(o, "in_use", json_str_or_null(d->in_use));
-	/* Filled in once udrvd answers queries; null means "no lease" / "not evaluated". */
-	json_object_object_add(o, "holder", NULL);
+	json_object_object_add(o, "holder", holder_to_json(holder));
+	/* Filled in once policy is evaluated; null means "not evaluated". */
 	json_object_object_add(o, "policy", NULL);
 	return o;
 }
@@ -111,22 +152,26 @@ static int print_json(const struct device_list *l)
 		return log_oom();
 	a = json_object_new_array();
 	for (size_t i = 0; i < l->n; i++)
-		json_object_array_add(a, device_to_json(l->dev[i], names));
+		json_object_array_add(
+			a, device_to_json(l->dev[i], names, find_holder(l, l->dev[i]->slot)));
 	puts(json_object_to_json_string_ext(a, JSON_C_TO_STRING_PRETTY |
 						       JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(a);
 	return 0;
 }
 
-static void print_text_row(const struct pci_device *d, struct pci_names *names)
+static void print_text_row(const struct pci_device *d, struct pci_names *names,
+			   const struct udrvd_lease_info *h)
 {
 	_cleanup_free_ char *resets = NULL;
-	char id[10], group[16];
+	char id[10], group[16], holder[16] = "-";
 	const char *vn = pci_names_vendor(names, d->vendor);
 	_cleanup_free_ char *vname = vn ? strdup(vn) : NULL;
 	const char *dn = pci_names_device(names, d->vendor, d->device);
 
 	snprintf(id, sizeof(id), "%04x:%04x", d->vendor, d->device);
+	if (h)
+		snprintf(holder, sizeof(holder), "%u", (unsigned)h->uid);
 	if (d->iommu_group >= 0)
 		snprintf(group, sizeof(group), "%d", d->iommu_group);
 	else
@@ -142,7 +187,8 @@ static void print_text_row(const struct pci_device *d, struct pci_names *names)
 	}
 	printf("%-12s  %-9s  %06x  %-16s  %-5s  %-14s  %-3s  %-6s  %-6s  %s%s%s\n", d->slot, id,
 	       d->class, d->driver ? d->driver : "-", group, resets ? resets : "-",
-	       d->in_use ? "yes" : "-", "-", "-", vname ? vname : "?", dn ? " " : "", dn ? dn : "");
+	       d->in_use ? "yes" : "-", holder, "-", vname ? vname : "?", dn ? " " : "",
+	       dn ? dn : "");
 }
 
 static int print_text(const struct device_list *l)
@@ -154,10 +200,13 @@ static int print_text(const struct device_list *l)
 	printf("%-12s  %-9s  %-6s  %-16s  %-5s  %-14s  %-3s  %-6s  %-6s  %s\n", "SLOT", "ID",
 	       "CLASS", "DRIVER", "IOMMU", "RESET", "USE", "HOLDER", "POLICY", "NAME");
 	for (size_t i = 0; i < l->n; i++)
-		print_text_row(l->dev[i], names);
+		print_text_row(l->dev[i], names, find_holder(l, l->dev[i]->slot));
 	for (size_t i = 0; i < l->n; i++)
 		if (l->dev[i]->in_use)
 			printf("%s is in use: %s\n", l->dev[i]->slot, l->dev[i]->in_use);
+	for (size_t i = 0; i < l->n_leases; i++)
+		printf("%s is leased to uid %u (pid %u, %s)\n", l->leases[i].slot,
+		       (unsigned)l->leases[i].uid, (unsigned)l->leases[i].pid, l->leases[i].comm);
 	return 0;
 }
 
@@ -200,6 +249,7 @@ int verb_list(int argc, char **argv, const struct udrvctl_ctx *ctx_in)
 			return EXIT_FAILURE;
 		}
 	}
+	read_leases(&ctx, &l);
 	r = ctx.json ? print_json(&l) : print_text(&l);
 	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -17,6 +17,8 @@ struct verb {
 static const struct verb verbs[] = {
 	{"list", verb_list,
 	 "list [--json] [SLOT...]     show PCI functions, drivers, IOMMU groups"},
+	{"grant", verb_grant,
+	 "grant SLOT -- CMD [ARG...]  run CMD with a lease on SLOT (fds from 3)"},
 	{"policy", verb_policy,
 	 "policy check [--policy-dir DIR] [FILE...]\n"
 	 "                              lint policy files\n"

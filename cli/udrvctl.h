@@ -16,6 +16,7 @@ struct udrvctl_ctx {
 /* Each verb gets argv with argv[0] = the verb's name, and returns an exit code. */
 int verb_list(int argc, char **argv, const struct udrvctl_ctx *ctx);
 int verb_policy(int argc, char **argv, const struct udrvctl_ctx *ctx);
+int verb_grant(int argc, char **argv, const struct udrvctl_ctx *ctx);
 
 struct pci_device;
 

@@ -165,3 +165,17 @@ int sysfs_open_pci_device(const char *root, const char *slot, int *ret_fd)
 	*ret_fd = fd;
 	return 0;
 }
+
+int sysfs_write_attr(int dirfd, const char *name, const char *value)
+{
+	_cleanup_close_ int fd = openat(dirfd, name, O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_TRUNC);
+	size_t n = strlen(value);
+	ssize_t k;
+
+	if (fd < 0)
+		return negative_errno();
+	k = write(fd, value, n);
+	if (k < 0)
+		return negative_errno();
+	return (size_t)k == n ? 0 : -EIO;
+}

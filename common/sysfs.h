@@ -28,3 +28,6 @@ int sysfs_read_link_basename(int dirfd, const char *name, char **ret);
 /* Opens the device directory of SLOT (already normalized) under ROOT, checking that the
  * bus link resolves into ROOT/sys/devices and to a directory named SLOT. */
 int sysfs_open_pci_device(const char *root, const char *slot, int *ret_fd);
+
+/* Writes VALUE to attribute NAME below DIRFD (O_WRONLY|O_NOFOLLOW|O_TRUNC) in one write(). */
+int sysfs_write_attr(int dirfd, const char *name, const char *value);

@@ -23,6 +23,12 @@ tests_unit_test_pci_device_LDADD = $(UNIT_LDADD)
 fixture_tests = \
 	tests/fixture/list-host.sh \
 	tests/fixture/list-scale.sh \
-	tests/fixture/slot-games.sh
+	tests/fixture/list-q35.sh \
+	tests/fixture/slot-games.sh \
+	tests/fixture/daemon-lease.sh
 TESTS += $(fixture_tests)
 EXTRA_DIST += $(fixture_tests) tests/fixture/lib.sh tests/fixtures
+
+# VM scenarios of the daemon (the bed itself is in tests/vm/local.mk).
+TESTS += tests/vm/lease-noiommu.sh
+EXTRA_DIST += tests/vm/lease-noiommu.sh tests/vm/lease.scenario

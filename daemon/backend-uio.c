@@ -1,0 +1,314 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Binding, resetting and handing out a function through uio_pci_generic. */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "backend-uio.h"
+#include "driver.h"
+#include "log.h"
+#include "macro.h"
+#include "reset.h"
+#include "state.h"
+#include "strv.h"
+#include "sysfs.h"
+
+#define UIO_DRIVER "uio_pci_generic"
+
+static void uio_dev_free(struct uio_dev *u)
+{
+	if (!u)
+		return;
+	closep(&u->devfd);
+	closep(&u->config_fd);
+	closep(&u->uio_fd);
+	free(u->reset_method);
+	free(u->root);
+	free(u);
+}
+
+static int find_uio_num(int devfd, int *ret)
+{
+	_cleanup_strv_free_ char **names = NULL;
+	_cleanup_close_ int fd = openat(devfd, "uio", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char path[64];
+
+	if (fd < 0)
+		return negative_errno();
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	if (strv_from_dir(&names, path, NULL) < 0 || !names || !startswith(names[0], "uio"))
+		return -ENOENT;
+	*ret = atoi(names[0] + 3);
+	return 0;
+}
+
+/* Opens ROOT/dev/uioN and, on the real root, checks it is the char device sysfs names. */
+static int open_uio_node(struct uio_dev *u, int flags, int *ret_fd)
+{
+	_cleanup_free_ char *path = NULL, *rel = NULL, *devno = NULL, *cls = NULL;
+	_cleanup_close_ int fd = -1;
+	unsigned maj, min;
+	struct stat st;
+
+	if (asprintf(&rel, "dev/uio%d", u->uio_num) < 0 || root_join(u->root, rel, &path) < 0)
+		return -ENOMEM;
+	fd = open(path, flags | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return negative_errno();
+	if (streq(u->root, "/")) {
+		if (asprintf(&cls, "/sys/class/uio/uio%d/dev", u->uio_num) < 0)
+			return -ENOMEM;
+		if (fstat(fd, &st) < 0 || !S_ISCHR(st.st_mode) ||
+		    sysfs_read_attr(AT_FDCWD, cls, &devno) < 0 ||
+		    sscanf(devno, "%u:%u", &maj, &min) != 2 || st.st_rdev != makedev(maj, min))
+			return -ENXIO;
+	}
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+static int open_config(struct uio_dev *u)
+{
+	u->config_fd = openat(u->devfd, "config", O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	if (u->config_fd < 0)
+		return negative_errno();
+	return pci_config_read(u->config_fd, 0, u->saved, sizeof(u->saved));
+}
+
+/* After binding: reset, bus mastering as policy says, snapshot. */
+static int uio_dev_prepare(struct uio_dev *u, const struct policy_grant *g)
+{
+	uint8_t hi;
+	int r;
+
+	r = find_uio_num(u->devfd, &u->uio_num);
+	if (r < 0)
+		return log_error_errno(r, "%s is bound to %s but has no uio device.", u->slot,
+				       UIO_DRIVER);
+	r = open_uio_node(u, O_RDWR, &u->uio_fd);
+	if (r < 0)
+		return log_error_errno(r, "Failed to open /dev/uio%d for %s: %m", u->uio_num,
+				       u->slot);
+	r = pci_reset(u->devfd, u->config_fd, u->reset, u->saved, &u->reset_method);
+	if (r < 0)
+		return log_error_errno(r, "Failed to reset %s: %m", u->slot);
+	u->bus_master = g->dma == POLICY_DMA_UNSAFE;
+	if (u->bus_master)
+		log_warning("%s: DMA=unsafe: bus mastering on without an IOMMU; the holder can "
+			    "read and write all of memory.",
+			    u->slot);
+	r = pci_config_update_command(u->config_fd, u->bus_master ? PCI_CMD_MASTER : 0,
+				      u->bus_master ? 0 : PCI_CMD_MASTER);
+	if (r < 0)
+		return log_error_errno(r, "Failed to set bus mastering of %s: %m", u->slot);
+	r = pci_config_read(u->config_fd, 0, u->clean, sizeof(u->clean));
+	if (r < 0)
+		return r;
+	r = pci_config_read(u->config_fd, PCI_CFG_COMMAND + 1, &hi, 1);
+	if (r < 0)
+		return r;
+	u->cmd_hi = hi;
+	return 0;
+}
+
+int uio_dev_open(const char *root, const struct pci_device *dev, const struct policy_grant *g,
+		 uid_t uid, pid_t pid, struct uio_dev **ret)
+{
+	struct device_record rec = {
+		.original_driver = dev->driver,
+		.original_override = dev->driver_override,
+		.backend = (char *)"uio",
+		.holder_uid = uid,
+		.holder_pid = pid,
+	};
+	struct uio_dev *u;
+	int r;
+
+	u = calloc(1, sizeof(*u));
+	if (!u || !(u->root = strdup(root))) {
+		free(u);
+		return -ENOMEM;
+	}
+	memcpy(u->slot, dev->slot, PCI_SLOT_LEN);
+	memcpy(rec.slot, dev->slot, PCI_SLOT_LEN);
+	u->config_fd = u->uio_fd = -1;
+	u->reset = g->reset;
+	r = sysfs_open_pci_device(root, dev->slot, &u->devfd);
+	if (r < 0) {
+		free(u->root);
+		free(u);
+		return r;
+	}
+	r = open_config(u);
+	if (r < 0) {
+		log_error_errno(r, "Failed to open the config space of %s: %m", u->slot);
+		uio_dev_free(u);
+		return r;
+	}
+	r = state_save(root, &rec);
+	if (r < 0) {
+		log_error_errno(r, "Failed to record the state of %s: %m", u->slot);
+		uio_dev_free(u);
+		return r;
+	}
+	r = driver_ensure_loaded(root, UIO_DRIVER, UIO_DRIVER);
+	if (r >= 0)
+		r = driver_move_to(root, dev->slot, UIO_DRIVER);
+	if (r >= 0)
+		r = uio_dev_prepare(u, g);
+	if (r < 0) {
+		uio_dev_close(u);
+		return r;
+	}
+	*ret = u;
+	return 0;
+}
+
+static int open_at(int dirfd, const char *name, int flags, int *fds, size_t *n)
+{
+	int fd = openat(dirfd, name, flags | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return negative_errno();
+	fds[(*n)++] = fd;
+	return 0;
+}
+
+int uio_dev_client_fds(struct uio_dev *u, const struct pci_device *dev,
+		       const struct policy_grant *g, int **ret_fds, char ***ret_names,
+		       size_t *ret_n)
+{
+	_cleanup_strv_free_ char **names = NULL;
+	_cleanup_free_ int *fds = calloc(PCI_NUM_RESOURCES + 2, sizeof(int));
+	size_t n = 0;
+	int r;
+
+	if (!fds)
+		return -ENOMEM;
+	r = open_at(u->devfd, "config", O_RDONLY, fds, &n);
+	if (r < 0 || strv_push(&names, "config") < 0)
+		goto fail;
+	for (int i = 0; i < PCI_ROM_RESOURCE; i++) {
+		char res[16], name[8];
+
+		if (!pci_resource_size(&dev->res[i]) || !(g->bars & (1u << i)))
+			continue;
+		snprintf(res, sizeof(res), "resource%d", i);
+		snprintf(name, sizeof(name), "bar%d", i);
+		r = open_at(u->devfd, res, O_RDWR, fds, &n);
+		if (r < 0 || (r = strv_push(&names, name)) < 0)
+			goto fail;
+	}
+	/* Read-only: enough to wait for interrupts, and no writable mapping of any BAR. */
+	r = open_uio_node(u, O_RDONLY, &fds[n]);
+	if (r < 0 || (n++, strv_push(&names, "irq")) < 0)
+		goto fail;
+	*ret_fds = TAKE_PTR(fds);
+	*ret_names = TAKE_PTR(names);
+	*ret_n = n;
+	return 0;
+fail:
+	log_error_errno(r, "Failed to open the fds of %s for the client: %m", u->slot);
+	for (size_t i = 0; i < n; i++)
+		close(fds[i]);
+	return r < 0 ? r : -ENOMEM;
+}
+
+int uio_dev_irq_enable(struct uio_dev *u)
+{
+	uint8_t hi = u->cmd_hi & (uint8_t) ~(PCI_CMD_INTX_DISABLE >> 8);
+
+	/* One byte: the low byte holds bus mastering, which udrvd alone decides. */
+	return pci_config_write(u->config_fd, PCI_CFG_COMMAND + 1, &hi, 1);
+}
+
+int uio_dev_config_write(struct uio_dev *u, unsigned off, const uint8_t *buf, size_t len)
+{
+	uint8_t cur[2], want[2];
+	int r;
+
+	if (len == 0 || off < PCI_CFG_COMMAND || off + len > PCI_CFG_COMMAND + 2)
+		return -EPERM;
+	r = pci_config_read(u->config_fd, PCI_CFG_COMMAND, cur, 2);
+	if (r < 0)
+		return r;
+	memcpy(want, cur, 2);
+	memcpy(want + (off - PCI_CFG_COMMAND), buf, len);
+	if (want[0] != cur[0] || ((want[1] ^ cur[1]) & ~(PCI_CMD_INTX_DISABLE >> 8)))
+		return -EPERM;
+	if (want[1] == cur[1])
+		return 0;
+	r = pci_config_write(u->config_fd, PCI_CFG_COMMAND + 1, &want[1], 1);
+	if (r >= 0)
+		u->cmd_hi = want[1];
+	return r;
+}
+
+static void give_back(const char *root, const char *slot)
+{
+	struct device_record rec = {};
+	int r;
+
+	r = state_load(root, slot, &rec);
+	if (r < 0) {
+		log_warning_errno(r, "No record of %s's original driver: leaving it unbound.",
+				  slot);
+		(void)driver_restore(root, slot, NULL, NULL);
+		return;
+	}
+	r = driver_restore(root, slot, rec.original_driver, rec.original_override);
+	if (r >= 0)
+		log_info("%s given back to %s.", slot, rec.original_driver ?: "no driver");
+	(void)state_remove(root, slot);
+	device_record_done(&rec);
+}
+
+void uio_dev_close(struct uio_dev *u)
+{
+	_cleanup_free_ char *method = NULL;
+	int r;
+
+	if (!u)
+		return;
+	if (u->config_fd >= 0) {
+		r = pci_config_update_command(u->config_fd, 0, PCI_CMD_MASTER);
+		if (r < 0)
+			log_warning_errno(r, "Failed to clear bus mastering of %s: %m", u->slot);
+		r = pci_reset(u->devfd, u->config_fd, u->reset, u->saved, &method);
+		if (r < 0)
+			log_warning_errno(r, "Failed to reset %s: %m", u->slot);
+		else if (u->reset_method) /* the header as the opening reset left it */
+			(void)pci_config_restore_header(u->config_fd, u->clean);
+	}
+	closep(&u->uio_fd);
+	u->uio_fd = -1;
+	give_back(u->root, u->slot);
+	uio_dev_free(u);
+}
+
+int uio_dev_recover(const char *root, const char *slot)
+{
+	_cleanup_close_ int devfd = -1, cfg = -1;
+	_cleanup_free_ char *method = NULL;
+	uint8_t hdr[PCI_CFG_HEADER_SIZE];
+	int r;
+
+	r = sysfs_open_pci_device(root, slot, &devfd);
+	if (r < 0) {
+		log_warning_errno(r, "Recorded device %s is gone: forgetting it.", slot);
+		return state_remove(root, slot);
+	}
+	cfg = openat(devfd, "config", O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	if (cfg >= 0 && pci_config_read(cfg, 0, hdr, sizeof(hdr)) >= 0) {
+		(void)pci_config_update_command(cfg, 0, PCI_CMD_MASTER);
+		r = pci_reset(devfd, cfg, POLICY_RESET_AUTO, hdr, &method);
+		if (r < 0)
+			log_warning_errno(r, "Failed to reset %s: %m", slot);
+		(void)pci_config_update_command(cfg, 0, PCI_CMD_MASTER);
+	}
+	log_notice("Giving back %s, prepared by a previous udrvd (reset: %s).", slot,
+		   method ?: "failed");
+	give_back(root, slot);
+	return 0;
+}

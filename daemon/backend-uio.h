@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The UIO backend: a function bound to uio_pci_generic for the length of a lease. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "pci-config.h"
+#include "pci-device.h"
+#include "policy.h"
+
+struct uio_dev {
+	char *root;
+	char slot[PCI_SLOT_LEN];
+	int devfd;     /* sysfs directory of the function */
+	int config_fd; /* udrvd's writable config fd: never leaves udrvd */
+	int uio_fd;    /* udrvd's own /dev/uioN: closing it would clear bus mastering */
+	int uio_num;
+	uint8_t cmd_hi;			    /* Command bits 8..15 as udrvd last wrote them */
+	uint8_t saved[PCI_CFG_HEADER_SIZE]; /* header before udrvd touched the function */
+	uint8_t clean[PCI_CFG_HEADER_SIZE]; /* header right after the opening reset */
+	char *reset_method;		    /* what the opening reset did */
+	enum policy_reset reset;
+	bool bus_master;
+};
+
+/* Records the original driver, binds SLOT to uio_pci_generic, resets it, turns bus
+ * mastering off (on only with DMA=unsafe) and snapshots the clean header. On failure the
+ * function is given back as it was. */
+int uio_dev_open(const char *root, const struct pci_device *dev, const struct policy_grant *g,
+		 uid_t uid, pid_t pid, struct uio_dev **ret);
+
+/* Opens the fds a client gets: config (read-only), barN for every granted BAR, irq.
+ * RET_FDS/RET_NAMES get N entries. */
+int uio_dev_client_fds(struct uio_dev *u, const struct pci_device *dev,
+		       const struct policy_grant *g, int **ret_fds, char ***ret_names,
+		       size_t *ret_n);
+
+/* Clears INTx Disable: the next interrupt can arrive. */
+int uio_dev_irq_enable(struct uio_dev *u);
+
+/* A client's config write. Until the full filter exists only INTx Disable may change;
+ * anything else is -EPERM and leaves the device untouched. */
+int uio_dev_config_write(struct uio_dev *u, unsigned off, const uint8_t *buf, size_t len);
+
+/* Ends the lease's hold: bus mastering off, reset, clean header back, the original driver
+ * and driver_override back, the record removed. Never fails half-way: every step runs. */
+void uio_dev_close(struct uio_dev *u);
+
+/* Gives back a function udrvd prepared before it was restarted (no lease survives). */
+int uio_dev_recover(const char *root, const char *slot);

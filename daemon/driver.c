@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Driver binding through sysfs, with module loading on demand. */
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include "driver.h"
+#include "log.h"
+#include "macro.h"
+#include "sysfs.h"
+
+extern char **environ;
+
+static int open_dir(const char *root, const char *rel, int *ret_fd)
+{
+	_cleanup_free_ char *p = NULL;
+	int fd;
+
+	if (root_join(root, rel, &p) < 0)
+		return -ENOMEM;
+	fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return negative_errno();
+	*ret_fd = fd;
+	return 0;
+}
+
+static int write_under(const char *root, const char *dir, const char *name, const char *value)
+{
+	_cleanup_close_ int fd = -1;
+	int r = open_dir(root, dir, &fd);
+
+	return r < 0 ? r : sysfs_write_attr(fd, name, value);
+}
+
+int driver_current(const char *root, const char *slot, char **ret)
+{
+	_cleanup_free_ char *dir = NULL;
+	_cleanup_close_ int fd = -1;
+	char *name = NULL;
+	int r;
+
+	if (asprintf(&dir, "sys/bus/pci/devices/%s", slot) < 0)
+		return -ENOMEM;
+	r = open_dir(root, dir, &fd);
+	if (r < 0)
+		return r;
+	r = sysfs_read_link_basename(fd, "driver", &name);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	*ret = name;
+	return 0;
+}
+
+int driver_ensure_loaded(const char *root, const char *driver, const char *module)
+{
+	_cleanup_free_ char *rel = NULL;
+	_cleanup_close_ int fd = -1;
+	char *argv[] = {(char *)"modprobe", (char *)"-q", (char *)module, NULL};
+	pid_t pid;
+	int status, r;
+
+	if (asprintf(&rel, "sys/bus/pci/drivers/%s", driver) < 0)
+		return -ENOMEM;
+	if (open_dir(root, rel, &fd) == 0)
+		return 0;
+	if (!streq(root, "/"))
+		return log_error_errno(ENOENT, "Driver %s is not loaded under %s.", driver, root);
+	r = posix_spawnp(&pid, "modprobe", NULL, NULL, argv, environ);
+	if (r != 0)
+		return log_error_errno(r, "Failed to run modprobe %s: %m", module);
+	if (waitpid(pid, &status, 0) < 0)
+		return log_error_errno(errno, "Failed to wait for modprobe: %m");
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return log_error_errno(ENOENT, "modprobe %s failed; is the module installed?",
+				       module);
+	return open_dir(root, rel, &fd);
+}
+
+int driver_move_to(const char *root, const char *slot, const char *driver)
+{
+	_cleanup_free_ char *dev = NULL, *cur = NULL, *curdir = NULL, *now = NULL;
+	int r;
+
+	if (asprintf(&dev, "sys/bus/pci/devices/%s", slot) < 0)
+		return -ENOMEM;
+	r = write_under(root, dev, "driver_override", driver);
+	if (r < 0)
+		return log_error_errno(r, "Failed to set driver_override of %s: %m", slot);
+	r = driver_current(root, slot, &cur);
+	if (r < 0)
+		return r;
+	if (cur && !streq(cur, driver)) {
+		if (asprintf(&curdir, "sys/bus/pci/drivers/%s", cur) < 0)
+			return -ENOMEM;
+		r = write_under(root, curdir, "unbind", slot);
+		if (r < 0)
+			return log_error_errno(r, "Failed to unbind %s from %s: %m", slot, cur);
+	}
+	if (!cur || !streq(cur, driver)) {
+		r = write_under(root, "sys/bus/pci", "drivers_probe", slot);
+		if (r < 0)
+			log_debug_errno(r, "drivers_probe for %s: %m", slot);
+	}
+	r = driver_current(root, slot, &now);
+	if (r < 0)
+		return r;
+	if (!now || !streq(now, driver))
+		return log_error_errno(EIO, "%s did not bind to %s (bound to %s).", slot, driver,
+				       now ? now : "nothing");
+	return 0;
+}
+
+int driver_restore(const char *root, const char *slot, const char *original, const char *override)
+{
+	_cleanup_free_ char *dev = NULL, *cur = NULL, *dir = NULL, *origdir = NULL;
+	int r, first = 0;
+
+	if (asprintf(&dev, "sys/bus/pci/devices/%s", slot) < 0)
+		return -ENOMEM;
+	r = driver_current(root, slot, &cur);
+	if (r < 0)
+		first = first ?: r;
+	if (cur && (!original || !streq(cur, original))) {
+		if (asprintf(&dir, "sys/bus/pci/drivers/%s", cur) < 0)
+			return -ENOMEM;
+		r = write_under(root, dir, "unbind", slot);
+		if (r < 0)
+			first = first
+					?: log_warning_errno(r, "Failed to unbind %s from %s: %m",
+							     slot, cur);
+	}
+	/* An empty write clears driver_override. */
+	r = write_under(root, dev, "driver_override", override ? override : "\n");
+	if (r < 0)
+		first = first
+				?: log_warning_errno(r, "Failed to reset driver_override of %s: %m",
+						     slot);
+	if (original && (!cur || !streq(cur, original))) {
+		if (asprintf(&origdir, "sys/bus/pci/drivers/%s", original) < 0)
+			return -ENOMEM;
+		r = write_under(root, origdir, "bind", slot);
+		if (r < 0)
+			first = first
+					?: log_warning_errno(r, "Failed to rebind %s to %s: %m",
+							     slot, original);
+	}
+	return first;
+}

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Moves a PCI function between kernel drivers through sysfs, as driverctl and dpdk-devbind
+ * do: driver_override, unbind, drivers_probe. */
+#pragma once
+
+/* Loads MODULE when ROOT/sys/bus/pci/drivers/DRIVER is missing (only on the real root). */
+int driver_ensure_loaded(const char *root, const char *driver, const char *module);
+
+/* Binds SLOT to DRIVER: sets driver_override, unbinds the current driver, probes. Checks
+ * that DRIVER is bound afterwards (-EIO otherwise). */
+int driver_move_to(const char *root, const char *slot, const char *driver);
+
+/* Gives SLOT back: unbinds whatever holds it, sets driver_override to OVERRIDE (NULL
+ * clears it), then binds ORIGINAL (NULL: leaves the function unbound unless the kernel's
+ * own matching picks a driver when OVERRIDE is set). Every step runs even if one fails;
+ * returns the first error. */
+int driver_restore(const char *root, const char *slot, const char *original, const char *override);
+
+/* The bound driver's name in *RET, NULL when unbound. */
+int driver_current(const char *root, const char *slot, char **ret);

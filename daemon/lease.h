@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* A lease: one client's hold on one PCI function, alive while its ctl socket is held. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <systemd/sd-event.h>
+#include <sys/types.h>
+
+#include "pci-slot.h"
+#include "policy.h"
+
+struct manager;
+struct uio_dev;
+
+struct lease {
+	struct manager *manager;
+	struct lease *next;
+	char slot[PCI_SLOT_LEN];
+	uid_t uid;
+	pid_t pid;
+	char comm[64];
+	uint64_t since_usec; /* CLOCK_REALTIME */
+	struct policy_file *policy;
+	struct uio_dev *uio;
+	int ctl_fd; /* udrvd's end of the ctl socketpair */
+	sd_event_source *ctl_source;
+	bool ending;
+};
+
+/* Starts watching CTL_FD (udrvd's end); takes ownership of UIO and CTL_FD. */
+int lease_new(struct manager *m, const char *slot, uid_t uid, pid_t pid, struct policy_file *policy,
+	      struct uio_dev *uio, int ctl_fd, struct lease **ret);
+
+/* Re-reads the holder's command name: after `udrvctl grant -- CMD` it is CMD's. */
+void lease_update_comm(struct lease *l);
+
+/* Ends the lease: tells the client why (when it still listens), resets and gives the
+ * device back, unlinks and frees the lease. Safe to call once per lease, from any path. */
+void lease_end(struct lease *l, const char *why);

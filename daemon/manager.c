@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The Manager: socket setup (own or socket-activated), policy loading, signals, recovery. */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <systemd/sd-daemon.h>
+
+#include "backend-uio.h"
+#include "lease.h"
+#include "log.h"
+#include "macro.h"
+#include "manager.h"
+#include "state.h"
+#include "strv.h"
+#include "sysfs.h"
+#include "udrv-protocol.h"
+
+int manager_new(const char *root, char **policy_dirs, struct manager **ret)
+{
+	_cleanup_(manager_freep) struct manager *m = calloc(1, sizeof(*m));
+	int r;
+
+	if (!m)
+		return -ENOMEM;
+	m->listen_fd = -1;
+	m->root = strdup(root);
+	if (!m->root)
+		return -ENOMEM;
+	if (policy_dirs) {
+		for (char **d = policy_dirs; *d; d++)
+			if (strv_push(&m->policy_dirs, *d) < 0)
+				return -ENOMEM;
+	} else {
+		r = policy_search_path(root, &m->policy_dirs);
+		if (r < 0)
+			return r;
+	}
+	r = sd_event_default(&m->event);
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(m);
+	return 0;
+}
+
+struct manager *manager_free(struct manager *m)
+{
+	if (!m)
+		return NULL;
+	while (m->leases)
+		lease_end(m->leases, "udrvd is exiting");
+	while (m->connections)
+		connection_free(m->connections);
+	sd_event_source_disable_unref(m->listen_source);
+	if (m->listen_fd_owned)
+		closep(&m->listen_fd);
+	if (m->socket_path)
+		(void)unlink(m->socket_path);
+	free(m->socket_path);
+	policy_set_free(m->policy);
+	strv_free(m->policy_dirs);
+	sd_event_unref(m->event);
+	free(m->root);
+	free(m);
+	return NULL;
+}
+
+void manager_freep(struct manager **m)
+{
+	manager_free(*m);
+}
+
+static void log_report(const struct policy_report *rep)
+{
+	for (size_t i = 0; i < rep->n_errors; i++) {
+		_cleanup_free_ char *line = NULL;
+
+		if (policy_error_format(&rep->errors[i], &line) >= 0)
+			log_error("%s", line);
+	}
+	for (char **k = rep->kept; k && *k; k++)
+		log_warning("%s has errors: keeping its last good version.", *k);
+	for (char **k = rep->rejected; k && *k; k++)
+		log_warning("%s has errors: rejected (no device is granted through it).", *k);
+}
+
+int manager_reload(struct manager *m)
+{
+	struct policy_report rep = {};
+	int r;
+
+	if (!m->policy)
+		r = policy_set_load(m->policy_dirs, &m->policy, &rep);
+	else
+		r = policy_set_reload(m->policy, &rep);
+	log_report(&rep);
+	policy_report_done(&rep);
+	if (r < 0)
+		return log_error_errno(r, "Failed to load policy: %m");
+	log_info("Policy loaded: %zu file(s) in force.", policy_set_size(m->policy));
+	(void)sd_notifyf(false, "STATUS=%zu policy file(s), serving.", policy_set_size(m->policy));
+	return 0;
+}
+
+static int on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	struct manager *m = userdata;
+	int cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+	if (cfd < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			log_warning_errno(errno, "Failed to accept a connection: %m");
+		return 0;
+	}
+	(void)connection_new(m, cfd);
+	return 0;
+}
+
+static int listen_socket(struct manager *m)
+{
+	_cleanup_free_ char *dir = NULL, *path = NULL;
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int n = sd_listen_fds(true);
+
+	if (n > 1)
+		return log_error_errno(EINVAL, "Expected one socket from systemd, got %d.", n);
+	if (n == 1) {
+		m->listen_fd = SD_LISTEN_FDS_START;
+		return 0;
+	}
+	if (root_join(m->root, "run/udrvd", &dir) < 0 ||
+	    root_join(m->root, UDRV_SOCKET_PATH, &path) < 0)
+		return -ENOMEM;
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return log_error_errno(ENAMETOOLONG, "Socket path %s is too long.", path);
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return log_error_errno(errno, "Failed to create %s: %m", dir);
+	strcpy(sa.sun_path, path);
+	m->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (m->listen_fd < 0)
+		return negative_errno();
+	m->listen_fd_owned = true;
+	(void)unlink(path);
+	if (bind(m->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return log_error_errno(errno, "Failed to bind %s: %m", path);
+	/* Everyone may connect; each call is authorized from the peer's credentials. */
+	if (chmod(path, 0666) < 0 || listen(m->listen_fd, 64) < 0)
+		return log_error_errno(errno, "Failed to listen on %s: %m", path);
+	m->socket_path = TAKE_PTR(path);
+	return 0;
+}
+
+static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+	(void)sd_notify(false, "RELOADING=1");
+	(void)manager_reload(userdata);
+	(void)sd_notify(false, "READY=1");
+	return 0;
+}
+
+static int on_sigterm(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+	manager_shutdown(userdata);
+	return 0;
+}
+
+static void recover_devices(struct manager *m)
+{
+	_cleanup_strv_free_ char **slots = NULL;
+	int r = state_list(m->root, &slots);
+
+	if (r < 0) {
+		log_warning_errno(r, "Failed to read udrvd's device records: %m");
+		return;
+	}
+	for (char **s = slots; s && *s; s++)
+		(void)uio_dev_recover(m->root, *s);
+}
+
+int manager_start(struct manager *m)
+{
+	sigset_t mask;
+	int r;
+
+	r = manager_reload(m);
+	if (r < 0)
+		return r;
+	recover_devices(m);
+	r = listen_socket(m);
+	if (r < 0)
+		return r;
+	r = sd_event_add_io(m->event, &m->listen_source, m->listen_fd, EPOLLIN, on_accept, m);
+	if (r < 0)
+		return r;
+	(void)sd_event_source_set_description(m->listen_source, "listen");
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+		return negative_errno();
+	if ((r = sd_event_add_signal(m->event, NULL, SIGHUP, on_sighup, m)) < 0 ||
+	    (r = sd_event_add_signal(m->event, NULL, SIGTERM, on_sigterm, m)) < 0 ||
+	    (r = sd_event_add_signal(m->event, NULL, SIGINT, on_sigterm, m)) < 0)
+		return r;
+	return sd_event_set_watchdog(m->event, true);
+}
+
+void manager_shutdown(struct manager *m)
+{
+	m->exiting = true;
+	(void)sd_notify(false, "STOPPING=1");
+	while (m->leases)
+		lease_end(m->leases, "udrvd is stopping");
+	(void)sd_event_exit(m->event, 0);
+}
+
+void manager_add_lease(struct manager *m, struct lease *l)
+{
+	l->next = m->leases;
+	m->leases = l;
+}
+
+void manager_remove_lease(struct manager *m, struct lease *l)
+{
+	for (struct lease **p = &m->leases; *p; p = &(*p)->next)
+		if (*p == l) {
+			*p = l->next;
+			return;
+		}
+}
+
+struct lease *manager_find_lease(struct manager *m, const char *slot)
+{
+	for (struct lease *l = m->leases; l; l = l->next)
+		if (streq(l->slot, slot))
+			return l;
+	return NULL;
+}
+
+size_t manager_count_leases(struct manager *m, uid_t uid)
+{
+	size_t n = 0;
+
+	for (struct lease *l = m->leases; l; l = l->next)
+		n += l->uid == uid;
+	return n;
+}

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* What a device asks of udrvd over its ctl channel (interrupts, config writes), and config reads.
+ */
+#include "udrv-internal.h"
+#include "udrv-protocol.h"
+
+/* Config space is at most 4 KiB (PCIe extended). */
+#define CONFIG_SPACE_SIZE 4096u
+
+static int device_call(struct udrv_device *dev, uint32_t op, uint32_t flags, uint32_t offset,
+		       const void *in, size_t in_len)
+{
+	int r;
+
+	pthread_mutex_lock(&dev->lock);
+	if (flags & UDRV_CTL_F_NOREPLY)
+		r = ctl_drain(&dev->ctl); /* so a lease that ended is noticed on this path too */
+	else
+		r = 0;
+	if (r == 0)
+		r = ctl_call(&dev->ctl, op, flags, offset, in, in_len, NULL, 0, NULL);
+	pthread_mutex_unlock(&dev->lock);
+	return r;
+}
+
+int udrv_irq_fd(struct udrv_device *dev)
+{
+	if (ctl_ended(&dev->ctl))
+		return -ENOLINK;
+	return dev->irq_fd >= 0 ? dev->irq_fd : -ENOENT;
+}
+
+int udrv_irq_enable(struct udrv_device *dev)
+{
+	return device_call(dev, UDRV_CTL_IRQ_ENABLE, 0, 0, NULL, 0);
+}
+
+int udrv_irq_enable_async(struct udrv_device *dev)
+{
+	return device_call(dev, UDRV_CTL_IRQ_ENABLE, UDRV_CTL_F_NOREPLY, 0, NULL, 0);
+}
+
+int udrv_ping(struct udrv_device *dev)
+{
+	return device_call(dev, UDRV_CTL_PING, 0, 0, NULL, 0);
+}
+
+int udrv_release(struct udrv_device *dev)
+{
+	int r;
+
+	pthread_mutex_lock(&dev->lock);
+	r = ctl_call(&dev->ctl, UDRV_CTL_RELEASE, 0, 0, NULL, 0, NULL, 0, NULL);
+	/* udrvd answers, then ends the lease: its event may not have been read yet. */
+	if (r == 0)
+		(void)ctl_end(&dev->ctl, 0, "released");
+	pthread_mutex_unlock(&dev->lock);
+	return r;
+}
+
+static int config_range_ok(unsigned offset, size_t len)
+{
+	return len > 0 && len <= CONFIG_SPACE_SIZE && offset <= CONFIG_SPACE_SIZE - len;
+}
+
+int udrv_config_read(struct udrv_device *dev, unsigned offset, void *buf, size_t len)
+{
+	ssize_t n;
+
+	if (!config_range_ok(offset, len))
+		return -EINVAL;
+	if (ctl_ended(&dev->ctl))
+		return -ENOLINK;
+	n = pread(dev->config_fd, buf, len, offset);
+	if (n < 0)
+		return negative_errno();
+	return (size_t)n == len ? 0 : -EIO;
+}
+
+int udrv_config_write(struct udrv_device *dev, unsigned offset, const void *buf, size_t len)
+{
+	if (!config_range_ok(offset, len))
+		return -EINVAL;
+	return device_call(dev, UDRV_CTL_CONFIG_WRITE, 0, offset, buf, len);
+}

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* struct udrv_device: opening a lease (inherited or from udrvd), closing it, what it holds. */
+#include <stdio.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include "udrv-internal.h"
+#include "udrv-protocol.h"
+
+int device_new(struct lease *lease, struct udrv_device **ret)
+{
+	struct udrv_device *d;
+	char name[LEASE_NAME_MAX];
+	int r;
+
+	r = lease_check_complete(lease);
+	if (r < 0)
+		return r;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	r = pthread_mutex_init(&d->lock, NULL);
+	if (r != 0) {
+		free(d);
+		return -r;
+	}
+	d->lease = lease;
+	ctl_init(&d->ctl, lease_fd(lease, "ctl"), lease->slot);
+	d->config_fd = lease_fd(lease, "config");
+	d->irq_fd = lease_fd(lease, "irq");
+	for (unsigned i = 0; i < UDRV_BAR_MAX; i++) {
+		struct stat st;
+
+		snprintf(name, sizeof(name), "bar%u", i);
+		d->bar_fd[i] = lease_fd(lease, name);
+		/* A sysfs resourceN file's size is the BAR's length. */
+		if (d->bar_fd[i] >= 0 && fstat(d->bar_fd[i], &st) == 0 && st.st_size > 0)
+			d->bar_size[i] = (size_t)st.st_size;
+	}
+	*ret = d;
+	return 0;
+}
+
+/* The slot to open: SLOT normalized, or the inherited one when SLOT is NULL. */
+static int open_slot(const char *slot, char ret[PCI_SLOT_LEN], struct udrv_error *error)
+{
+	const char *env = getenv(UDRV_ENV_SLOT);
+
+	if (!slot && !env)
+		return error_setf(error, -EINVAL, NULL, "no slot given and %s is not set",
+				  UDRV_ENV_SLOT);
+	if (pci_slot_normalize(slot ?: env, ret) < 0)
+		return error_setf(
+			error, -EINVAL, NULL,
+			"%s'%s' is not a PCI slot: expected DDDD:BB:DD.F, e.g. 0000:03:00.0",
+			slot ? "" : UDRV_ENV_SLOT "=", slot ?: env);
+	return 0;
+}
+
+static int lease_from_udrvd(const char *slot, struct lease **ret, struct udrv_error *error)
+{
+	_cleanup_free_ char *path = NULL;
+	int r;
+
+	r = udrvd_socket_path(getenv("UDRV_ROOT"), getenv("UDRV_SOCKET"), &path);
+	if (r < 0)
+		return error_setf(error, r, NULL, "cannot build udrvd's socket path: %m");
+	return lease_acquire(path, slot, ret, error);
+}
+
+int udrv_open_error(const char *slot, struct udrv_device **ret, struct udrv_error *error)
+{
+	_cleanup_lease_ struct lease *lease = NULL;
+	char norm[PCI_SLOT_LEN];
+	int r;
+
+	error_clear(error);
+	if (!ret)
+		return error_setf(error, -EINVAL, NULL, "udrv_open: RET is NULL");
+	r = open_slot(slot, norm, error);
+	if (r < 0)
+		return r;
+	r = lease_adopt(norm, &lease, error);
+	if (r == 0)
+		r = lease_from_udrvd(norm, &lease, error);
+	if (r < 0) {
+		ulog(LOG_DEBUG, "%s: cannot open: %s", norm, error ? error->message : "");
+		return r;
+	}
+	r = device_new(lease, ret);
+	if (r < 0)
+		return error_setf(error, r, NULL, "cannot set up %s: %m", norm);
+	ulog(LOG_DEBUG, "%s: %s lease with %zu fds", norm, lease->adopted ? "inherited" : "new",
+	     lease->n_fds);
+	TAKE_PTR(lease);
+	return 0;
+}
+
+int udrv_open(const char *slot, struct udrv_device **ret)
+{
+	return udrv_open_error(slot, ret, NULL);
+}
+
+void udrv_close(struct udrv_device *dev)
+{
+	if (!dev)
+		return;
+	for (unsigned i = 0; i < UDRV_BAR_MAX; i++)
+		if (dev->bar_addr[i])
+			munmap(dev->bar_addr[i], dev->bar_size[i]);
+	/* Closing our ctl copy ends the lease once no other process holds one. */
+	lease_free(dev->lease);
+	pthread_mutex_destroy(&dev->lock);
+	free(dev);
+}
+
+const char *udrv_device_slot(struct udrv_device *dev)
+{
+	return dev->lease->slot;
+}
+
+const char *udrv_device_info(struct udrv_device *dev, const char *key)
+{
+	for (char **i = dev->lease->info; key && i && i[0]; i += 2)
+		if (streq(i[0], key))
+			return i[1];
+	return NULL;
+}

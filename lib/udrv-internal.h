@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* libudrv's private interfaces: the lease (named fds), its transports, the ctl channel. */
+#pragma once
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <syslog.h>
+
+#include "macro.h"
+#include "pci-slot.h"
+#include "udrv.h"
+
+/* ctl, config, bar0..bar5, irq. */
+#define LEASE_MAX_FDS (2 + UDRV_BAR_MAX + 1)
+/* "config" is the longest name. */
+#define LEASE_NAME_MAX 8
+
+/* The fds of one lease, in protocol order: "ctl", "config", then "barN" by increasing N, then
+ * "irq" if the function has one. Owns the fds. */
+struct lease {
+	char slot[PCI_SLOT_LEN];
+	size_t n_fds;
+	int fds[LEASE_MAX_FDS];
+	char names[LEASE_MAX_FDS][LEASE_NAME_MAX];
+	char **info; /* key, value, key, value, ..., NULL */
+	bool adopted;
+};
+
+/* lease.c */
+int lease_new(const char *slot, struct lease **ret);
+void lease_free(struct lease *l);
+static inline void lease_freep(struct lease **l)
+{
+	lease_free(*l);
+}
+#define _cleanup_lease_ _cleanup_(lease_freep)
+/* Rank of a fd name in protocol order (ctl 0, config 1, barN 2+N, irq 8); -EINVAL if unknown. */
+int lease_name_rank(const char *name);
+/* -EINVAL unless NAME may follow the fds already in L (see struct lease). */
+int lease_check_next(const struct lease *l, const char *name);
+/* Appends FD under NAME and owns it from then on; on failure FD is left to the caller. */
+int lease_add_fd(struct lease *l, const char *name, int fd);
+/* -EPROTO unless L holds at least ctl and config. */
+int lease_check_complete(const struct lease *l);
+/* The fd named NAME, or -ENOENT. */
+int lease_fd(const struct lease *l, const char *name);
+int lease_add_info(struct lease *l, const char *key, const char *value);
+/* "ctl:config:bar0:irq". */
+int lease_fdnames(const struct lease *l, char **ret);
+
+/* lease-env.c: inherited leases. */
+/* Parses an environment (values may be NULL) and fds FD_START.. into a lease for SLOT (or for
+ * ENV_SLOT when SLOT is NULL). 1 with *RET set when adopted, 0 when the environment is not for
+ * SLOT, -EINVAL/-EBADF (ERROR filled) when it is inconsistent. Touches neither fds nor env. */
+int lease_parse_env(const char *slot, const char *env_slot, const char *env_fds,
+		    const char *env_names, int fd_start, struct lease **ret,
+		    struct udrv_error *error);
+/* lease_parse_env() on the real environment and fd 3; on success marks the fds close-on-exec
+ * and unsets the three variables. */
+int lease_adopt(const char *slot, struct lease **ret, struct udrv_error *error);
+/* Moves L's fds to FD_START.. in order (whatever already sits there is closed), clears
+ * FD_CLOEXEC on exactly those, and sets UDRV_SLOT, UDRV_FDS, UDRV_FDNAMES: ready for exec. */
+int lease_export(struct lease *l, int fd_start);
+
+/* acquire.c: a lease from udrvd. */
+/* OVERRIDE if set, else ROOT (NULL or "" means "/") + UDRV_SOCKET_PATH. */
+int udrvd_socket_path(const char *root, const char *override, char **ret);
+/* Connects to udrvd at SOCKET_PATH, calls Acquire(SLOT) and returns the lease, its fds dup'ed
+ * (close-on-exec, >= 3). The bus connection is closed before returning. */
+int lease_acquire(const char *socket_path, const char *slot, struct lease **ret,
+		  struct udrv_error *error);
+
+/* error.c */
+/* The errno for a D-Bus error name from udrvd (see udrv.h); FALLBACK for unknown names. */
+int bus_error_to_errno(const char *name, int fallback);
+/* Clears E (may be NULL). */
+void error_clear(struct udrv_error *e);
+/* Fills E (may be NULL) with NAME (NULL: "") and the formatted message, in which %m stands for
+ * strerror(-R). Returns R. */
+int error_setf(struct udrv_error *e, int r, const char *name, const char *format, ...)
+	_printf_(4, 5);
+
+/* logging.c */
+void ulog(int priority, const char *format, ...) _printf_(2, 3);
+
+/* ctl.c: request/reply framing on the lease's SOCK_SEQPACKET channel. Not locked. */
+struct ctl {
+	int fd; /* not owned */
+	uint32_t seq;
+	bool ended; /* read with __atomic_load_n by lock-free paths */
+	int end_status;
+	const char *slot; /* for messages */
+};
+void ctl_init(struct ctl *c, int fd, const char *slot);
+bool ctl_ended(const struct ctl *c);
+/* Records that the lease ended (STATUS: -errno, WHY: for the log); returns -ENOLINK. */
+int ctl_end(struct ctl *c, int status, const char *why);
+/* Sends one request (IN: LEN data bytes) and, unless FLAGS has UDRV_CTL_F_NOREPLY, waits for
+ * its reply and copies up to OUT_LEN data bytes to OUT (*RET_LEN, may be NULL). Returns the
+ * reply's status; -ENOLINK once the lease has ended (event, hang-up); -EPROTO on a malformed or
+ * unexpected reply. Events arriving before the reply are handled. */
+int ctl_call(struct ctl *c, uint32_t op, uint32_t flags, uint32_t offset, const void *in,
+	     size_t in_len, void *out, size_t out_len, size_t *ret_len);
+/* Handles whatever udrvd queued (events) without blocking; -ENOLINK if the lease ended. */
+int ctl_drain(struct ctl *c);
+
+/* device.c */
+struct udrv_device {
+	pthread_mutex_t lock; /* ctl requests and BAR mapping */
+	struct lease *lease;
+	struct ctl ctl;
+	int config_fd;
+	int irq_fd;
+	int bar_fd[UDRV_BAR_MAX];
+	size_t bar_size[UDRV_BAR_MAX];
+	void *bar_addr[UDRV_BAR_MAX];
+};
+/* A device over LEASE, which it takes over on success. */
+int device_new(struct lease *lease, struct udrv_device **ret);
+
+/* admin.c: udrvd's other calls, for udrvctl. */
+#include <systemd/sd-bus.h>
+/* A bus connection to udrvd at PATH, authenticated, able to pass fds. */
+int udrvd_bus_open(const char *path, sd_bus **ret, struct udrv_error *error);
+
+struct udrvd_lease_info {
+	char slot[PCI_SLOT_LEN];
+	uint32_t uid;
+	uint32_t pid;
+	uint64_t since_usec;
+	char comm[64];
+};
+/* ListLeases(): every lease udrvd holds. */
+int udrvd_list_leases(const char *socket_path, struct udrvd_lease_info **ret, size_t *ret_n,
+		      struct udrv_error *error);
+/* A method taking one slot string and returning nothing (Release). */
+int udrvd_call_slot(const char *socket_path, const char *method, const char *slot,
+		    struct udrv_error *error);

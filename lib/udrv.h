@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* libudrv: the client library a user-space PCI driver links to obtain and use a udrvd lease. */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * Conventions: every int function returns 0 (or a documented non-negative value) on success
+ * and a negative errno on failure; out-parameters are written only on success. The library
+ * never prints; udrv_set_log_func() hands its messages to the caller.
+ *
+ * Threads: calls on one device may come from any number of threads. Requests to udrvd over the
+ * lease's ctl channel are serialized by a mutex per device; udrv_config_read(), udrv_bar_read()
+ * and udrv_bar_write() take no lock. udrv_close() must not race with other calls on the same
+ * device.
+ *
+ * The lease ends when udrv_close() closes the last copy of its ctl channel (process death
+ * included), on udrv_release(), or when udrvd ends it. Once the library has seen the end, every
+ * call on the device except udrv_close() fails with -ENOLINK. BAR mappings stay in the address
+ * space until udrv_close() unmaps them, but the device behind them is no longer yours.
+ */
+
+struct udrv_device;
+
+/* Number of BAR indices a PCI function has (0..5). */
+#define UDRV_BAR_MAX 6
+
+/* Why udrv_open_error() failed. NAME is the D-Bus error name udrvd returned
+ * ("org.udrv.Error.Denied", ...) or "" when the failure happened on this side; MESSAGE is one
+ * printable line: udrvd's reason verbatim, or what went wrong here. Both are NUL-terminated,
+ * truncated if needed, and both are cleared when the call starts. */
+struct udrv_error {
+	char name[128];
+	char message[512];
+};
+
+/*
+ * Obtains the lease on SLOT ("DDDD:BB:DD.F" or "BB:DD.F", any hex case) and returns a device.
+ * SLOT may be NULL when the environment names one (UDRV_SLOT, see below).
+ *
+ * Inherited lease: when the environment holds UDRV_SLOT naming the same function (after
+ * normalization), the lease that `udrvctl grant SLOT -- CMD` passed down is adopted: UDRV_FDS
+ * fds from fd 3 upwards, named by UDRV_FDNAMES ("ctl:config:bar0:...:irq", in fd order). Every
+ * name and the count are checked, as is each fd (open; ctl a SOCK_SEQPACKET socket); an
+ * inconsistent environment fails with -EINVAL (bad variables) or -EBADF (bad fds) instead of
+ * falling back to udrvd. After adopting, the library marks the fds close-on-exec and unsets
+ * UDRV_SLOT, UDRV_FDS and UDRV_FDNAMES, as sd_listen_fds(3) does with its unset flag:
+ *   - a program the driver later runs (system(), exec) neither keeps the lease alive nor
+ *     mistakes unrelated fds 3.. for one;
+ *   - a worker made with fork() and no exec shares the parent's struct udrv_device, its fds
+ *     and mappings, and needs no second udrv_open(); but its ctl channel is the same socket,
+ *     so parent and worker must not issue ctl requests (irq_enable, config_write, ping,
+ *     release) concurrently: the mutex is per process. Let one process talk to udrvd.
+ * unsetenv() is not thread-safe: call udrv_open() before starting threads that read the
+ * environment. With UDRV_SLOT naming another function, the environment is left alone.
+ *
+ * Otherwise it connects to udrvd at $UDRV_SOCKET, or at $UDRV_ROOT/run/udrvd/udrvd.sock
+ * ($UDRV_ROOT defaults to "/"), and calls Acquire. udrvd's refusals map to:
+ *   -EACCES  org.udrv.Error.Denied (policy says no)
+ *   -EBUSY   org.udrv.Error.Busy (leased by someone) and .InUse (used by the kernel: an up
+ *            interface, a mounted disk); tell them apart with udrv_error.name
+ *   -ENODEV  org.udrv.Error.NoDevice
+ *   -EINVAL  org.udrv.Error.InvalidSlot, or a bad SLOT refused here before connecting
+ *   -EIO     org.udrv.Error.Failed (udrvd could not prepare the device)
+ *   -EPROTO  udrvd's reply did not follow the protocol
+ * and a daemon that is not running gives the connect() error (-ENOENT, -ECONNREFUSED).
+ */
+int udrv_open(const char *slot, struct udrv_device **ret);
+
+/* udrv_open(), and on failure fills ERROR (may be NULL) with the reason to show a user. */
+int udrv_open_error(const char *slot, struct udrv_device **ret, struct udrv_error *error);
+
+/* Unmaps the BARs and closes this process's copies of the lease's fds. NULL is allowed. */
+void udrv_close(struct udrv_device *dev);
+
+/* The function's normalized slot, "DDDD:BB:DD.F". */
+const char *udrv_device_slot(struct udrv_device *dev);
+
+/* What udrvd reported about the lease: "backend" (uio), "irq" (intx, poll, none), "dma"
+ * (off, on), "reset" (the method that ran, or "fallback"), "policy" (the deciding file).
+ * NULL for an unknown key, and always NULL on an inherited lease (the environment does not
+ * carry it). The string lives as long as DEV. */
+const char *udrv_device_info(struct udrv_device *dev, const char *key);
+
+/* Length of BAR in bytes; -ENOENT when the lease does not include it, -EINVAL for BAR >= 6. */
+int udrv_bar_size(struct udrv_device *dev, unsigned bar, size_t *ret_size);
+
+/* Maps the whole BAR shared, readable and writable. Repeated calls return the same mapping;
+ * udrv_close() unmaps it. -ENOENT when the lease does not include BAR; -EOPNOTSUPP for an I/O
+ * BAR (x86 cannot mmap port I/O: use udrv_bar_read/udrv_bar_write). Access the mapping with
+ * volatile loads and stores of the width the device expects. */
+int udrv_map_bar(struct udrv_device *dev, unsigned bar, void **ret_addr, size_t *ret_len);
+
+/* pread/pwrite on the BAR's file: the way to reach an I/O BAR (LEN 1, 2 or 4, each one port
+ * access). The kernel does not implement them on memory BARs (-EIO or -EINVAL from it).
+ * Short transfers fail with -EIO. */
+int udrv_bar_read(struct udrv_device *dev, unsigned bar, uint64_t offset, void *buf, size_t len);
+int udrv_bar_write(struct udrv_device *dev, unsigned bar, uint64_t offset, const void *buf,
+		   size_t len);
+
+/*
+ * The interrupt fd (/dev/uioN), owned by DEV: poll() it for POLLIN, then read() exactly 4
+ * bytes: a native-endian uint32_t, the total number of interrupts the function has raised
+ * since the kernel bound it (not since the last read). A read blocks until that count differs
+ * from the one the fd last returned. INTx stays masked after each interrupt until
+ * udrv_irq_enable(): acknowledge the cause in the device first, then re-enable.
+ * -ENOENT when the lease has no interrupt (udrv_device_info(dev, "irq") is "none").
+ */
+int udrv_irq_fd(struct udrv_device *dev);
+
+/* Asks udrvd to unmask INTx (clear Command.INTx Disable) and waits for its answer. */
+int udrv_irq_enable(struct udrv_device *dev);
+
+/* The same request without waiting: 0 once it is sent. A failure on udrvd's side is not
+ * reported. Events that udrvd queued (the lease's end) are noticed before sending. */
+int udrv_irq_enable_async(struct udrv_device *dev);
+
+/* Reads LEN bytes of config space at OFFSET through the lease's read-only config fd
+ * (no round trip to udrvd). -EIO on a short read (past the end of config space). */
+int udrv_config_read(struct udrv_device *dev, unsigned offset, void *buf, size_t len);
+
+/* Asks udrvd to write LEN (1..4096) bytes at OFFSET; udrvd decides what reaches the device
+ * and answers -EPERM for writes its config filter refuses. -EINVAL past 4096. */
+int udrv_config_write(struct udrv_device *dev, unsigned offset, const void *buf, size_t len);
+
+/* A round trip to udrvd that does nothing: measures the ctl channel. */
+int udrv_ping(struct udrv_device *dev);
+
+/* Ends the lease now, for every process holding it; DEV must still be closed. */
+int udrv_release(struct udrv_device *dev);
+
+/* Receives the library's messages: PRIORITY is a syslog level (LOG_ERR .. LOG_DEBUG), MESSAGE
+ * one line without a newline. Process-wide; NULL (the default) discards them. Set it before
+ * other calls: changing it while other threads call into the library is safe, but a message
+ * may still reach the previous function. FUNC may run with a device's mutex held: it must not
+ * call back into the library. */
+typedef void (*udrv_log_func_t)(int priority, const char *message, void *userdata);
+void udrv_set_log_func(udrv_log_func_t func, void *userdata);
+
+#ifdef __cplusplus
+}
+#endif
