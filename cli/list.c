@@ -9,6 +9,7 @@
 #include "pci-device.h"
 #include "pci-names.h"
 #include "strv.h"
+#include "policy.h"
 #include "udrv-internal.h"
 #include "udrvctl.h"
 
@@ -17,12 +18,51 @@ struct device_list {
 	size_t n;
 	struct udrvd_lease_info *leases; /* NULL when udrvd is not running */
 	size_t n_leases;
+	struct policy_set *policy; /* NULL when the policy files cannot be read */
+	struct policy_cred cred;   /* the caller */
 };
 
 static void device_list_done(struct device_list *l)
 {
 	pci_device_list_free(l->dev, l->n);
 	free(l->leases);
+	policy_set_free(l->policy);
+	policy_cred_done(&l->cred);
+}
+
+/* Loads policy as udrvd would, to show the caller's verdict; quietly skipped when the
+ * files cannot be read (`udrvctl policy check` says why). */
+static void read_policy(const struct udrvctl_ctx *ctx, struct device_list *l)
+{
+	_cleanup_strv_free_ char **dirs = NULL;
+	struct policy_report rep = {};
+
+	if (policy_search_path(ctx->root, &dirs) < 0 ||
+	    policy_cred_from_uid(getuid(), &l->cred) < 0)
+		return;
+	if (policy_set_load(dirs, &l->policy, &rep) < 0)
+		l->policy = NULL;
+	if (rep.n_errors > 0)
+		log_notice("some policy files have errors; 'udrvctl policy check' lists them.");
+	policy_report_done(&rep);
+}
+
+/* 1 granted, 0 denied, -1 unknown; RET (may be NULL) gets the decision. */
+static int verdict(const struct device_list *l, const struct pci_device *d,
+		   struct policy_decision *ret)
+{
+	struct policy_decision dec = {};
+	int granted;
+
+	if (!l->policy || policy_set_decide(l->policy, d, &l->cred, &dec) < 0)
+		return -1;
+	if (ret) {
+		*ret = dec;
+		return dec.granted;
+	}
+	granted = dec.granted;
+	policy_decision_done(&dec);
+	return granted;
 }
 
 static const struct udrvd_lease_info *find_holder(const struct device_list *l, const char *slot)
@@ -110,8 +150,25 @@ static json_object *holder_to_json(const struct udrvd_lease_info *h)
 	return o;
 }
 
+static json_object *verdict_to_json(const struct device_list *l, const struct pci_device *d)
+{
+	struct policy_decision dec = {};
+	json_object *o;
+
+	if (verdict(l, d, &dec) < 0)
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "granted", json_object_new_boolean(dec.granted));
+	json_object_object_add(o, "file",
+			       dec.file ? json_object_new_string(policy_file_get_name(dec.file))
+					: NULL);
+	json_object_object_add(o, "reason", json_object_new_string(dec.reason ?: ""));
+	policy_decision_done(&dec);
+	return o;
+}
+
 static json_object *device_to_json(const struct pci_device *d, struct pci_names *names,
-				   const struct udrvd_lease_info *holder)
+				   const struct udrvd_lease_info *holder, json_object *policy)
 {
 	json_object *o = json_object_new_object();
 
@@ -138,8 +195,7 @@ static json_object *device_to_json(const struct pci_device *d, struct pci_names 
 	json_object_object_add(o, "bars", json_bars(d));
 	json_object_object_add(o, "in_use", json_str_or_null(d->in_use));
 	json_object_object_add(o, "holder", holder_to_json(holder));
-	/* Filled in once policy is evaluated; null means "not evaluated". */
-	json_object_object_add(o, "policy", NULL);
+	json_object_object_add(o, "policy", policy);
 	return o;
 }
 
@@ -152,8 +208,9 @@ static int print_json(const struct device_list *l)
 		return log_oom();
 	a = json_object_new_array();
 	for (size_t i = 0; i < l->n; i++)
-		json_object_array_add(
-			a, device_to_json(l->dev[i], names, find_holder(l, l->dev[i]->slot)));
+		json_object_array_add(a, device_to_json(l->dev[i], names,
+							find_holder(l, l->dev[i]->slot),
+							verdict_to_json(l, l->dev[i])));
 	puts(json_object_to_json_string_ext(a, JSON_C_TO_STRING_PRETTY |
 						       JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(a);
@@ -161,7 +218,7 @@ static int print_json(const struct device_list *l)
 }
 
 static void print_text_row(const struct pci_device *d, struct pci_names *names,
-			   const struct udrvd_lease_info *h)
+			   const struct udrvd_lease_info *h, int granted)
 {
 	_cleanup_free_ char *resets = NULL;
 	char id[10], group[16], holder[16] = "-";
@@ -187,8 +244,11 @@ static void print_text_row(const struct pci_device *d, struct pci_names *names,
 	}
 	printf("%-12s  %-9s  %06x  %-16s  %-5s  %-14s  %-3s  %-6s  %-6s  %s%s%s\n", d->slot, id,
 	       d->class, d->driver ? d->driver : "-", group, resets ? resets : "-",
-	       d->in_use ? "yes" : "-", holder, "-", vname ? vname : "?", dn ? " " : "",
-	       dn ? dn : "");
+	       d->in_use ? "yes" : "-", holder,
+	       granted < 0 ? "-"
+	       : granted   ? "yes"
+			   : "no",
+	       vname ? vname : "?", dn ? " " : "", dn ? dn : "");
 }
 
 static int print_text(const struct device_list *l)
@@ -200,7 +260,8 @@ static int print_text(const struct device_list *l)
 	printf("%-12s  %-9s  %-6s  %-16s  %-5s  %-14s  %-3s  %-6s  %-6s  %s\n", "SLOT", "ID",
 	       "CLASS", "DRIVER", "IOMMU", "RESET", "USE", "HOLDER", "POLICY", "NAME");
 	for (size_t i = 0; i < l->n; i++)
-		print_text_row(l->dev[i], names, find_holder(l, l->dev[i]->slot));
+		print_text_row(l->dev[i], names, find_holder(l, l->dev[i]->slot),
+			       verdict(l, l->dev[i], NULL));
 	for (size_t i = 0; i < l->n; i++)
 		if (l->dev[i]->in_use)
 			printf("%s is in use: %s\n", l->dev[i]->slot, l->dev[i]->in_use);
@@ -250,6 +311,7 @@ int verb_list(int argc, char **argv, const struct udrvctl_ctx *ctx_in)
 		}
 	}
 	read_leases(&ctx, &l);
+	read_policy(&ctx, &l);
 	r = ctx.json ? print_json(&l) : print_text(&l);
 	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

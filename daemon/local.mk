@@ -36,3 +36,4 @@ tests_unit_test_uio_filter_SOURCES = tests/unit/test-uio-filter.c
 tests_unit_test_uio_filter_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS)
 tests_unit_test_uio_filter_CFLAGS = $(DAEMON_TEST_CFLAGS)
 tests_unit_test_uio_filter_LDADD = $(DAEMON_TEST_LDADD)
+dist_man_MANS += man/udrvd.8

@@ -25,7 +25,8 @@ fixture_tests = \
 	tests/fixture/list-scale.sh \
 	tests/fixture/list-q35.sh \
 	tests/fixture/slot-games.sh \
-	tests/fixture/daemon-lease.sh
+	tests/fixture/daemon-lease.sh \
+	tests/fixture/readme.sh
 TESTS += $(fixture_tests)
 EXTRA_DIST += $(fixture_tests) tests/fixture/lib.sh tests/fixtures
 
