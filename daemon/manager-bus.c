@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* udrvd's bus glue: one peer-to-peer sd-bus server per accepted connection, the
  * org.udrv.Manager1 vtable, and thin handlers that parse, authorize, call the core, reply. */
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdlib.h>
@@ -194,7 +195,9 @@ static int method_acquire(sd_bus_message *msg, void *userdata, sd_bus_error *err
 	if (r < 0)
 		return sd_bus_error_setf(error, UDRV_ERROR_FAILED, "could not open %s: %s", a.slot,
 					 strerror(-r));
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, a.ctl) < 0)
+	/* Only udrvd's end is non-blocking: O_NONBLOCK would travel with the client's fd. */
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, a.ctl) < 0 ||
+	    fcntl(a.ctl[0], F_SETFL, O_NONBLOCK) < 0)
 		return negative_errno();
 	r = lease_new(c->manager, a.slot, c->uid, c->pid, a.decision.file, a.uio, a.ctl[0], &l);
 	if (r < 0)

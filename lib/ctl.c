@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The ctl channel's framing: one packet per request and per reply, seq-matched, events seq 0. */
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 
@@ -136,6 +137,13 @@ int ctl_call(struct ctl *c, uint32_t op, uint32_t flags, uint32_t offset, const 
 		r = ctl_recv(c, &hdr, out, out_len, &len, 0);
 		if (r < 0)
 			return r;
+		if (r == 0) { /* the fd was made non-blocking behind our back: wait */
+			struct pollfd p = {.fd = c->fd, .events = POLLIN};
+
+			if (poll(&p, 1, -1) < 0 && errno != EINTR)
+				return negative_errno();
+			continue;
+		}
 		if (hdr.seq == 0) {
 			if (ctl_event(c, &hdr) < 0)
 				return -ENOLINK;

@@ -24,6 +24,7 @@ enum script {
 	UNASKED_DATA,	 /* a reply carrying data nobody asked for */
 	HANG_UP,	 /* close the channel instead of answering */
 	POSITIVE_STATUS, /* status > 0, not a valid -errno */
+	SLOW,		 /* answer like udrvd, 2 ms late */
 };
 
 struct fake {
@@ -100,6 +101,9 @@ static void serve(struct fake *f, const struct udrv_ctl_req *req, const uint8_t 
 	case POSITIVE_STATUS:
 		send_reply(f->fd, req->op, req->seq, 5, NULL, 0);
 		return;
+	case SLOW:
+		usleep(2000);
+		break;
 	case SERVE:
 		break;
 	}
@@ -213,6 +217,22 @@ static void test_round_trips(void **state)
 	/* Sequence numbers increase and are never 0. */
 	assert_int_equal(x->fake.last.seq, 4);
 	assert_int_equal(requests(x), 4);
+}
+
+/* udrvd's end once was non-blocking through a shared file status flag: the client must wait
+ * for its reply even when its ctl fd is O_NONBLOCK. */
+static void test_nonblocking_fd(void **state)
+{
+	struct fixture *x = *state;
+	int fl = fcntl(x->dev->ctl.fd, F_GETFL);
+
+	assert_int_equal(fcntl(x->dev->ctl.fd, F_SETFL, fl | O_NONBLOCK), 0);
+	x->fake.script = SLOW;
+	for (int i = 0; i < 20; i++) {
+		assert_int_equal(udrv_ping(x->dev), 0);
+		assert_int_equal(x->fake.last.seq, i + 1);
+	}
+	assert_int_equal(requests(x), 20);
 }
 
 static void test_async(void **state)
@@ -447,6 +467,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_round_trips),
+		T(test_nonblocking_fd),
 		T(test_async),
 		T(test_event_interleaved),
 		T(test_event_queued_async),
