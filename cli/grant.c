@@ -10,7 +10,9 @@
 #include "udrv-protocol.h"
 #include "udrvctl.h"
 
-static const char grant_usage[] = "usage: udrvctl grant SLOT -- CMD [ARGS...]";
+static const char grant_usage[] =
+	"usage: udrvctl grant [--dry-run] SLOT -- CMD [ARGS...]\n"
+	"       udrvctl grant --user USER [--for DURATION] [--dry-run] SLOT";
 
 static void closedirp(DIR **d)
 {
@@ -39,35 +41,22 @@ static int close_from(int first)
 	return 0;
 }
 
-/* One line: udrvd's reason, led by "denied:" or "busy:" when it does not say so itself (its
- * other reasons, "X is in use: ...", "no PCI function X", read well as they are). */
-static void print_refusal(const struct udrv_error *error)
-{
-	const char *kind = NULL;
+struct grant_args {
+	const char *slot;
+	char **cmd; /* NULL for a standing grant or a dry run without CMD */
+	const char *user;
+	const char *duration;
+	bool dry;
+};
 
-	if (streq(error->name, UDRV_ERROR_DENIED))
-		kind = "denied";
-	else if (streq(error->name, UDRV_ERROR_BUSY))
-		kind = "busy";
-	if (kind && !(startswith(error->message, kind) && error->message[strlen(kind)] == ':'))
-		log_error("%s: %s", kind, error->message);
-	else
-		log_error("%s", error->message);
-}
-
-static int refusal_exit_code(const struct udrv_error *error)
-{
-	if (streq(error->name, UDRV_ERROR_INVALID_SLOT) || streq(error->name, UDRV_ERROR_NO_DEVICE))
-		return EXIT_USAGE;
-	return EXIT_DENIED;
-}
-
-/* Checks the arguments; on success *RET_CMD points at CMD within ARGV. */
-static int parse_args(int argc, char **argv, const char **ret_slot, char ***ret_cmd)
+/* Checks the arguments; on success RET->cmd points at CMD within ARGV. */
+static int parse_args(int argc, char **argv, struct grant_args *ret)
 {
 	static const struct option options[] = {
 		{"help", no_argument, NULL, 'h'},
 		{"user", required_argument, NULL, 'u'},
+		{"for", required_argument, NULL, 'f'},
+		{"dry-run", no_argument, NULL, 'n'},
 		{},
 	};
 	int c;
@@ -80,9 +69,14 @@ static int parse_args(int argc, char **argv, const char **ret_slot, char ***ret_
 			       UDRV_ENV_FDNAMES);
 			exit(EXIT_SUCCESS);
 		case 'u':
-			log_error("standing grants (--user) are not supported yet; %s",
-				  grant_usage);
-			return -EINVAL;
+			ret->user = optarg;
+			break;
+		case 'f':
+			ret->duration = optarg;
+			break;
+		case 'n':
+			ret->dry = true;
+			break;
 		default:
 			log_error("%s", grant_usage);
 			return -EINVAL;
@@ -91,12 +85,26 @@ static int parse_args(int argc, char **argv, const char **ret_slot, char ***ret_
 		log_error("no slot given; %s", grant_usage);
 		return -EINVAL;
 	}
+	ret->slot = argv[optind];
+	if (ret->user) {
+		if (optind + 1 != argc) {
+			log_error("--user makes a standing grant and takes no command; %s",
+				  grant_usage);
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (ret->duration) {
+		log_error("--for goes with --user; %s", grant_usage);
+		return -EINVAL;
+	}
+	if (ret->dry && optind + 1 == argc)
+		return 0;
 	if (optind + 1 >= argc || !streq(argv[optind + 1], "--") || optind + 2 >= argc) {
 		log_error("expected '-- CMD' after the slot; %s", grant_usage);
 		return -EINVAL;
 	}
-	*ret_slot = argv[optind];
-	*ret_cmd = argv + optind + 2;
+	ret->cmd = argv + optind + 2;
 	return 0;
 }
 
@@ -105,13 +113,20 @@ int verb_grant(int argc, char **argv, const struct udrvctl_ctx *ctx)
 	_cleanup_lease_ struct lease *lease = NULL;
 	_cleanup_free_ char *path = NULL;
 	struct udrv_error error;
+	struct grant_args args = {};
 	char slot[PCI_SLOT_LEN];
 	const char *arg;
 	char **cmd;
 	int r;
 
-	if (parse_args(argc, argv, &arg, &cmd) < 0)
+	if (parse_args(argc, argv, &args) < 0)
 		return EXIT_USAGE;
+	if (args.user)
+		return cli_standing_grant(ctx, args.user, args.duration, args.dry, args.slot);
+	if (args.dry)
+		return cli_grant_dry_run(ctx, args.slot);
+	arg = args.slot;
+	cmd = args.cmd;
 	if (pci_slot_normalize(arg, slot) < 0) {
 		log_error("'%s' is not a PCI slot: expected DDDD:BB:DD.F, e.g. 0000:03:00.0.", arg);
 		return EXIT_USAGE;
@@ -123,8 +138,8 @@ int verb_grant(int argc, char **argv, const struct udrvctl_ctx *ctx)
 	}
 	r = lease_acquire(path, slot, &lease, &error);
 	if (r < 0) {
-		print_refusal(&error);
-		return refusal_exit_code(&error);
+		cli_print_refusal(&error);
+		return cli_refusal_exit(&error);
 	}
 	log_debug("Acquired %s: %zu fds.", slot, lease->n_fds);
 	r = lease_export(lease, UDRV_FDS_START);

@@ -18,7 +18,19 @@ static const struct verb verbs[] = {
 	{"list", verb_list,
 	 "list [--json] [SLOT...]     show PCI functions, drivers, IOMMU groups"},
 	{"grant", verb_grant,
-	 "grant SLOT -- CMD [ARG...]  run CMD with a lease on SLOT (fds from 3)"},
+	 "grant [--dry-run] SLOT -- CMD [ARG...]\n"
+	 "                              run CMD with a lease on SLOT (fds from 3)\n"
+	 "  grant --user USER [--for DURATION] [--dry-run] SLOT\n"
+	 "                              let USER open SLOT (admin)"},
+	{"release", verb_release, "release [--dry-run] SLOT   end your own lease on SLOT"},
+	{"revoke", verb_revoke,
+	 "revoke [--dry-run] SLOT    end SLOT's lease and standing grants (admin)"},
+	{"bind", verb_bind, "bind [--dry-run] SLOT DRIVER  bind SLOT to DRIVER (admin)"},
+	{"unbind", verb_unbind,
+	 "unbind [--dry-run] SLOT    unbind SLOT, clear its override (admin)"},
+	{"status", verb_status, "status [--json]            udrvd, its leases, grants and policy"},
+	{"monitor", verb_monitor, "monitor [--json]           stream lease and device events"},
+	{"reload", verb_reload, "reload                     re-read policy (root)"},
 	{"policy", verb_policy,
 	 "policy check [--policy-dir DIR] [FILE...]\n"
 	 "                              lint policy files\n"

@@ -17,6 +17,22 @@ struct udrvctl_ctx {
 int verb_list(int argc, char **argv, const struct udrvctl_ctx *ctx);
 int verb_policy(int argc, char **argv, const struct udrvctl_ctx *ctx);
 int verb_grant(int argc, char **argv, const struct udrvctl_ctx *ctx);
+int verb_release(int argc, char **argv, const struct udrvctl_ctx *ctx);
+int verb_revoke(int argc, char **argv, const struct udrvctl_ctx *ctx);
+int verb_bind(int argc, char **argv, const struct udrvctl_ctx *ctx);
+int verb_unbind(int argc, char **argv, const struct udrvctl_ctx *ctx);
+int verb_status(int argc, char **argv, const struct udrvctl_ctx *ctx);
+int verb_monitor(int argc, char **argv, const struct udrvctl_ctx *ctx);
+int verb_reload(int argc, char **argv, const struct udrvctl_ctx *ctx);
+
+struct udrv_error;
+/* udrvd's refusal on one line, and the exit code it maps to. */
+void cli_print_refusal(const struct udrv_error *error);
+int cli_refusal_exit(const struct udrv_error *error);
+/* grant --user / grant --dry-run (cli/admin.c). */
+int cli_standing_grant(const struct udrvctl_ctx *ctx, const char *user, const char *duration,
+		       bool dry, const char *slot);
+int cli_grant_dry_run(const struct udrvctl_ctx *ctx, const char *slot);
 
 struct pci_device;
 

@@ -42,6 +42,25 @@ int strv_push(char ***l, const char *s)
 	return 0;
 }
 
+char *strv_join(char *const *l, const char *sep)
+{
+	size_t n = 1, k = 0;
+	char *s;
+
+	for (size_t i = 0; l && l[i]; i++)
+		n += strlen(l[i]) + strlen(sep);
+	s = malloc(n);
+	if (!s)
+		return NULL;
+	s[0] = 0;
+	for (size_t i = 0; l && l[i]; i++) {
+		if (i)
+			k += (size_t)sprintf(s + k, "%s", sep);
+		k += (size_t)sprintf(s + k, "%s", l[i]);
+	}
+	return s;
+}
+
 int strv_split(char ***ret, const char *s, const char *sep)
 {
 	_cleanup_strv_free_ char **l = NULL;

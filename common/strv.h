@@ -9,6 +9,8 @@ size_t strv_length(char *const *l);
 bool strv_contains(char *const *l, const char *s);
 /* Appends a copy of S. */
 int strv_push(char ***l, const char *s);
+/* The words of L joined by SEP (malloc'd); NULL on ENOMEM. */
+char *strv_join(char *const *l, const char *sep);
 /* Splits S at any of SEP, dropping empty words; *RET is NULL when there are none. */
 int strv_split(char ***ret, const char *s, const char *sep);
 /* Sorted names in DIR except ".", ".." and EXCEPT (may be NULL); -ENOENT when DIR is absent

@@ -287,6 +287,15 @@ void uio_dev_close(struct uio_dev *u)
 	uio_dev_free(u);
 }
 
+void uio_dev_forget(struct uio_dev *u)
+{
+	if (!u)
+		return;
+	log_info("%s is gone: forgetting it.", u->slot);
+	(void)state_remove(u->root, u->slot);
+	uio_dev_free(u);
+}
+
 int uio_dev_recover(const char *root, const char *slot)
 {
 	_cleanup_close_ int devfd = -1, cfg = -1;

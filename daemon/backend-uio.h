@@ -47,5 +47,8 @@ int uio_dev_config_write(struct uio_dev *u, unsigned off, const uint8_t *buf, si
  * and driver_override back, the record removed. Never fails half-way: every step runs. */
 void uio_dev_close(struct uio_dev *u);
 
+/* Forgets a function that was hot-unplugged: nothing to reset or give back. */
+void uio_dev_forget(struct uio_dev *u);
+
 /* Gives back a function udrvd prepared before it was restarted (no lease survives). */
 int uio_dev_recover(const char *root, const char *slot);

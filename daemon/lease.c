@@ -2,14 +2,19 @@
 /* Lease lifetime and the ctl channel: requests from the holder, hang-up ends the lease. */
 #include <fcntl.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <time.h>
 
+#include "audit.h"
 #include "backend-uio.h"
+#include "holders.h"
 #include "lease.h"
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
+#include "strv.h"
+#include "sysfs.h"
 #include "udrv-protocol.h"
 
 static void read_comm(pid_t pid, char *buf, size_t size)
@@ -130,9 +135,148 @@ static int on_ctl(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 	return 0;
 }
 
+static void lease_tell_and_close(struct lease *l, int status)
+{
+	struct udrv_ctl_reply ev = {.op = UDRV_CTL_EV_LEASE_ENDED, .seq = 0, .status = status};
+
+	if (l->ctl_fd < 0)
+		return;
+	(void)send(l->ctl_fd, &ev, sizeof(ev), MSG_NOSIGNAL | MSG_DONTWAIT);
+	l->ctl_source = sd_event_source_disable_unref(l->ctl_source);
+	closep(&l->ctl_fd);
+	l->ctl_fd = -1;
+}
+
+/* The paths a holder's fds and mappings name: the function's sysfs directory, /dev/uioN. */
+static int lease_paths(struct lease *l, char ***ret)
+{
+	_cleanup_free_ char *rel = NULL, *link = NULL, *real = NULL, *dir = NULL, *uio = NULL;
+	_cleanup_strv_free_ char **paths = NULL;
+
+	if (asprintf(&rel, "sys/bus/pci/devices/%s", l->slot) < 0 ||
+	    root_join(l->manager->root, rel, &link) < 0)
+		return -ENOMEM;
+	real = realpath(link, NULL);
+	if (real && (asprintf(&dir, "%s/", real) < 0 || strv_push(&paths, dir) < 0))
+		return -ENOMEM;
+	if (l->uio) {
+		_cleanup_free_ char *r2 = NULL;
+
+		if (asprintf(&r2, "dev/uio%d", l->uio->uio_num) < 0 ||
+		    root_join(l->manager->root, r2, &uio) < 0 || strv_push(&paths, uio) < 0)
+			return -ENOMEM;
+	}
+	*ret = TAKE_PTR(paths);
+	return 0;
+}
+
+static int find_holders(struct lease *l, struct holder **ret, size_t *ret_n)
+{
+	_cleanup_strv_free_ char **paths = NULL;
+	int r = lease_paths(l, &paths);
+
+	if (r < 0)
+		return r;
+	if (!paths) {
+		*ret = NULL;
+		*ret_n = 0;
+		return 0;
+	}
+	return holders_find(l->manager->root, paths, 0, ret, ret_n);
+}
+
+/* The kernel revokes neither BAR nor UIO mappings: before the device goes back, every
+ * process still holding it is killed (StrayHolders=kill) or named loudly (log). */
+static void deal_with_holders(struct lease *l)
+{
+	const struct policy_grant *g = policy_file_get_grant(l->policy);
+	_cleanup_free_ struct holder *h = NULL;
+	size_t n = 0;
+	int r;
+
+	r = find_holders(l, &h, &n);
+	if (r < 0) {
+		log_warning_errno(r, "%s: cannot look for processes still holding it: %m", l->slot);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (g->stray_holders == POLICY_STRAY_KILL) {
+			log_warning("%s: killing pid %d (%s), which still holds it (%s).", l->slot,
+				    (int)h[i].pid, h[i].comm, h[i].what);
+			(void)kill(h[i].pid, SIGKILL);
+		} else
+			log_error("%s: pid %d (%s) still holds it (%s) and keeps it: "
+				  "StrayHolders=log.",
+				  l->slot, (int)h[i].pid, h[i].comm, h[i].what);
+		audit_event(g->stray_holders == POLICY_STRAY_KILL ? "killed-holder"
+								  : "stray-holder",
+			    l->slot, l->uid, h[i].pid, policy_file_get_name(l->policy),
+			    "%s: pid %d (%s) held it after its lease ended", l->slot, (int)h[i].pid,
+			    h[i].comm);
+	}
+	if (n == 0 || g->stray_holders != POLICY_STRAY_KILL)
+		return;
+	/* SIGKILL is quick but asynchronous: the mappings go when the process is gone. */
+	for (int i = 0; i < 200; i++) {
+		_cleanup_free_ struct holder *left = NULL;
+		size_t nleft = 0;
+
+		if (find_holders(l, &left, &nleft) < 0 || nleft == 0)
+			return;
+		usleep(10000);
+	}
+	log_error("%s: processes still hold it 2 s after SIGKILL; giving it back anyway.", l->slot);
+}
+
+static int arm_timer(struct lease *l, uint64_t usec);
+
+#define REVOKE_POLL_USEC (100 * 1000)
+
+/* MaxLeaseTime= revokes; while revoking, the holder may let go before the grace period ends,
+ * so look again every 100 ms until the deadline. */
+static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct lease *l = userdata;
+	_cleanup_free_ struct holder *h = NULL;
+	size_t n = 0;
+
+	if (!l->revoking) {
+		lease_revoke(l, "MaxLeaseTime= is reached");
+		return 0;
+	}
+	if (usec >= l->revoke_deadline) {
+		lease_end(l, "its revoke grace period is over");
+		return 0;
+	}
+	if (find_holders(l, &h, &n) >= 0 && n == 0) {
+		lease_end(l, "revoked, and its holders let go");
+		return 0;
+	}
+	if (arm_timer(l, MIN(REVOKE_POLL_USEC, l->revoke_deadline - usec)) < 0)
+		lease_end(l, "revoked");
+	return 0;
+}
+
+static int arm_timer(struct lease *l, uint64_t usec)
+{
+	uint64_t now;
+	int r;
+
+	l->timer = sd_event_source_disable_unref(l->timer);
+	r = sd_event_now(l->manager->event, CLOCK_MONOTONIC, &now);
+	if (r < 0)
+		return r;
+	r = sd_event_add_time(l->manager->event, &l->timer, CLOCK_MONOTONIC,
+			      usec > UINT64_MAX - now ? UINT64_MAX : now + usec, 0, on_timer, l);
+	if (r >= 0)
+		(void)sd_event_source_set_description(l->timer, "lease-timer");
+	return r;
+}
+
 int lease_new(struct manager *m, const char *slot, uid_t uid, pid_t pid, struct policy_file *policy,
 	      struct uio_dev *uio, int ctl_fd, struct lease **ret)
 {
+	const struct policy_grant *g = policy_file_get_grant(policy);
 	struct lease *l = calloc(1, sizeof(*l));
 	struct timespec ts;
 	int r;
@@ -149,35 +293,68 @@ int lease_new(struct manager *m, const char *slot, uid_t uid, pid_t pid, struct 
 	l->policy = policy_file_ref(policy);
 	l->ctl_fd = ctl_fd;
 	r = sd_event_add_io(m->event, &l->ctl_source, ctl_fd, EPOLLIN | EPOLLRDHUP, on_ctl, l);
+	if (r >= 0 && g->max_lease_usec != POLICY_INFINITY)
+		r = arm_timer(l, g->max_lease_usec);
 	if (r < 0) {
+		sd_event_source_disable_unref(l->ctl_source);
 		policy_file_unref(l->policy);
 		free(l);
 		return r;
 	}
-	/* Ends before new requests are read: a dying client's lease goes first. */
-	(void)sd_event_source_set_priority(l->ctl_source, SD_EVENT_PRIORITY_NORMAL);
 	(void)sd_event_source_set_description(l->ctl_source, "lease-ctl");
 	l->uio = uio;
 	manager_add_lease(m, l);
+	manager_emit(m, "lease-started", l->slot, l->uid, l->pid, l->comm);
 	*ret = l;
 	return 0;
 }
 
+void lease_revoke(struct lease *l, const char *why)
+{
+	const struct policy_grant *g = policy_file_get_grant(l->policy);
+	_cleanup_free_ struct holder *h = NULL;
+	size_t n = 0;
+
+	if (l->ending || l->revoking)
+		return;
+	l->revoking = true;
+	log_notice("Revoking the lease on %s held by uid %u (pid %d, %s): %s.", l->slot,
+		   (unsigned)l->uid, (int)l->pid, l->comm, why);
+	audit_event("revoked", l->slot, l->uid, l->pid, policy_file_get_name(l->policy),
+		    "Lease on %s revoked: %s", l->slot, why);
+	lease_tell_and_close(l, -ECANCELED);
+	if (find_holders(l, &h, &n) >= 0 && n == 0) {
+		lease_end(l, why);
+		return;
+	}
+	if (sd_event_now(l->manager->event, CLOCK_MONOTONIC, &l->revoke_deadline) < 0 ||
+	    g->revoke_grace_usec == 0 ||
+	    arm_timer(l, MIN(REVOKE_POLL_USEC, g->revoke_grace_usec)) < 0) {
+		lease_end(l, why);
+		return;
+	}
+	l->revoke_deadline += g->revoke_grace_usec;
+}
+
 void lease_end(struct lease *l, const char *why)
 {
-	struct udrv_ctl_reply ev = {.op = UDRV_CTL_EV_LEASE_ENDED, .seq = 0};
-
 	if (l->ending)
 		return;
 	l->ending = true;
 	log_info("Lease on %s held by uid %u (pid %d, %s) ends: %s.", l->slot, (unsigned)l->uid,
 		 (int)l->pid, l->comm, why);
-	(void)send(l->ctl_fd, &ev, sizeof(ev), MSG_NOSIGNAL | MSG_DONTWAIT);
-	sd_event_source_disable_unref(l->ctl_source);
-	l->ctl_source = NULL;
-	closep(&l->ctl_fd);
+	lease_tell_and_close(l, l->revoking ? -ECANCELED : 0);
+	l->timer = sd_event_source_disable_unref(l->timer);
+	if (!l->device_gone)
+		deal_with_holders(l);
 	manager_remove_lease(l->manager, l);
-	uio_dev_close(l->uio);
+	audit_event("ended", l->slot, l->uid, l->pid, policy_file_get_name(l->policy),
+		    "Lease on %s ended: %s", l->slot, why);
+	manager_emit(l->manager, "lease-ended", l->slot, l->uid, l->pid, why);
+	if (l->device_gone)
+		uio_dev_forget(l->uio);
+	else
+		uio_dev_close(l->uio);
 	policy_file_unref(l->policy);
 	free(l);
 }

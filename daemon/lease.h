@@ -23,9 +23,13 @@ struct lease {
 	uint64_t since_usec; /* CLOCK_REALTIME */
 	struct policy_file *policy;
 	struct uio_dev *uio;
-	int ctl_fd; /* udrvd's end of the ctl socketpair */
+	int ctl_fd; /* udrvd's end of the ctl socketpair; -1 once the holder was told */
 	sd_event_source *ctl_source;
+	sd_event_source *timer;	  /* MaxLeaseTime=, then a revoke's grace period */
+	uint64_t revoke_deadline; /* CLOCK_MONOTONIC */
 	bool ending;
+	bool revoking;
+	bool device_gone; /* hot-unplugged: nothing to reset or give back */
 };
 
 /* Starts watching CTL_FD (udrvd's end); takes ownership of UIO and CTL_FD. */
@@ -34,6 +38,10 @@ int lease_new(struct manager *m, const char *slot, uid_t uid, pid_t pid, struct 
 
 /* Re-reads the holder's command name: after `udrvctl grant -- CMD` it is CMD's. */
 void lease_update_comm(struct lease *l);
+
+/* Revokes the lease: tells the holder (ctl event, then ctl closed), and ends it once no
+ * process holds the device, or after the policy's RevokeGracePeriod=, whichever is first. */
+void lease_revoke(struct lease *l, const char *why);
 
 /* Ends the lease: tells the client why (when it still listens), resets and gives the
  * device back, unlinks and frees the lease. Safe to call once per lease, from any path. */

@@ -10,11 +10,15 @@ daemon_libudrvd_core_la_SOURCES = \
 	daemon/backend-uio.c daemon/backend-uio.h \
 	daemon/lease.c daemon/lease.h \
 	daemon/manager.c daemon/manager.h \
-	daemon/manager-bus.c
+	daemon/manager-bus.c \
+	daemon/holders.c daemon/holders.h \
+	daemon/grants.c daemon/grants.h \
+	daemon/audit.c daemon/audit.h \
+	daemon/hotplug.c
 daemon_libudrvd_core_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/policy
-daemon_libudrvd_core_la_CFLAGS = $(AM_CFLAGS) $(LIBSYSTEMD_CFLAGS)
+daemon_libudrvd_core_la_CFLAGS = $(AM_CFLAGS) $(LIBSYSTEMD_CFLAGS) $(LIBUDEV_CFLAGS)
 daemon_libudrvd_core_la_LIBADD = policy/libudrv-policy.la common/libudrv-common.la \
-	$(LIBSYSTEMD_LIBS)
+	$(LIBSYSTEMD_LIBS) $(LIBUDEV_LIBS)
 
 sbin_PROGRAMS += udrvd
 udrvd_SOURCES = daemon/udrvd.c

@@ -2,17 +2,22 @@
 /* udrvd's bus glue: one peer-to-peer sd-bus server per accepted connection, the
  * org.udrv.Manager1 vtable, and thin handlers that parse, authorize, call the core, reply. */
 #include <fcntl.h>
+#include <inttypes.h>
+#include <time.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 
+#include "audit.h"
 #include "backend-uio.h"
+#include "driver.h"
 #include "lease.h"
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
 #include "pci-device.h"
+#include "strv.h"
 #include "udrv-protocol.h"
 
 void connection_free(struct connection *c)
@@ -87,6 +92,66 @@ static int reply_fds(sd_bus_message *m, const struct uio_dev *u, int ctl, int *f
 	return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
 }
 
+static uint64_t now_realtime(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* A standing grant lets its uid in where the matching file's Users=/Groups= do not; a device
+ * no file matches stays denied. */
+static int apply_standing_grant(struct manager *m, const char *slot, uid_t uid,
+				struct policy_decision *d)
+{
+	const struct grant *g;
+	char *reason;
+
+	if (d->granted || !d->file)
+		return 0;
+	g = grant_table_find(&m->grants, slot, uid, now_realtime());
+	if (!g)
+		return 0;
+	if (asprintf(&reason, "granted: uid %u has a standing grant on %s from uid %u (%s)",
+		     (unsigned)uid, slot, (unsigned)g->by, policy_file_get_name(d->file)) < 0)
+		return -ENOMEM;
+	free(d->reason);
+	d->reason = reason;
+	d->granted = true;
+	return 0;
+}
+
+bool connection_is_admin(const struct connection *c)
+{
+	const struct manager *m = c->manager;
+
+	if (c->uid == 0)
+		return true;
+	if (m->admin_gid == (gid_t)-1)
+		return false;
+	if (c->gid == m->admin_gid)
+		return true;
+	for (size_t i = 0; i < c->n_groups; i++)
+		if (c->groups[i] == m->admin_gid)
+			return true;
+	return false;
+}
+
+static int require_admin(struct connection *c, const char *what, sd_bus_error *error)
+{
+	if (connection_is_admin(c))
+		return 1;
+	return sd_bus_error_setf(error, UDRV_ERROR_DENIED,
+				 "%s is for root and the admin group; uid %u is neither", what,
+				 (unsigned)c->uid);
+}
+
+static int reply_plan(sd_bus_message *msg, const char *plan)
+{
+	return sd_bus_reply_method_return(msg, "s", plan);
+}
+
 struct acquire {
 	char slot[PCI_SLOT_LEN];
 	struct pci_device *dev;
@@ -136,7 +201,13 @@ static int acquire_check(struct connection *c, const char *arg, struct acquire *
 	r = policy_set_decide(m->policy, a->dev, &a->cred, &a->decision);
 	if (r < 0)
 		return r;
+	r = apply_standing_grant(m, a->slot, c->uid, &a->decision);
+	if (r < 0)
+		return r;
 	if (!a->decision.granted) {
+		audit_event("denied", a->slot, c->uid, c->pid,
+			    a->decision.file ? policy_file_get_name(a->decision.file) : NULL, "%s",
+			    a->decision.reason);
 		log_notice("Denied %s to uid %u (pid %d): %s", a->slot, (unsigned)c->uid,
 			   (int)c->pid, a->decision.reason);
 		return sd_bus_error_setf(error, UDRV_ERROR_DENIED, "%s", a->decision.reason);
@@ -146,8 +217,9 @@ static int acquire_check(struct connection *c, const char *arg, struct acquire *
 		lease_update_comm(held);
 	if (held)
 		return sd_bus_error_setf(error, UDRV_ERROR_BUSY,
-					 "busy: %s is held by uid %u (pid %d, %s)", a->slot,
-					 (unsigned)held->uid, (int)held->pid, held->comm);
+					 "busy: %s is held by uid %u (pid %d, %s)%s", a->slot,
+					 (unsigned)held->uid, (int)held->pid, held->comm,
+					 held->revoking ? "; its lease is being revoked" : "");
 	if (a->dev->in_use)
 		return sd_bus_error_setf(error, UDRV_ERROR_IN_USE,
 					 "%s is in use: %s; stop using it first", a->slot,
@@ -210,6 +282,8 @@ static int method_acquire(sd_bus_message *msg, void *userdata, sd_bus_error *err
 		lease_end(l, "the reply could not be sent");
 		return r;
 	}
+	audit_event("granted", a.slot, c->uid, c->pid, policy_file_get_name(a.decision.file), "%s",
+		    a.decision.reason);
 	log_info("Granted %s to uid %u (pid %d, %s) by %s: %s; backend uio, reset %s, bus "
 		 "mastering %s.",
 		 a.slot, (unsigned)c->uid, (int)c->pid, l->comm,
@@ -218,29 +292,302 @@ static int method_acquire(sd_bus_message *msg, void *userdata, sd_bus_error *err
 	return 1;
 }
 
-static int method_release(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+/* What an Acquire would do, without doing it: udrvctl grant --dry-run. */
+static int method_check(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
 	struct connection *c = userdata;
-	char slot[PCI_SLOT_LEN];
+	_cleanup_(acquire_done) struct acquire a = {.ctl = {-1, -1}};
+	_cleanup_free_ char *plan = NULL, *resets = NULL, *fds = NULL;
+	const struct policy_grant *g;
 	const char *arg;
-	struct lease *l;
 	int r;
 
 	r = sd_bus_message_read(msg, "s", &arg);
 	if (r < 0)
 		return r;
+	r = acquire_check(c, arg, &a, error);
+	if (r <= 0)
+		return r;
+	g = policy_file_get_grant(a.decision.file);
+	resets = a.dev->reset_methods ? strv_join(a.dev->reset_methods, " ") : NULL;
+	fds = strdup("ctl, config (read-only)");
+	for (int i = 0; fds && i < PCI_ROM_RESOURCE; i++) {
+		char *n = NULL;
+
+		if (!pci_resource_size(&a.dev->res[i]) || !(g->bars & (1u << i)))
+			continue;
+		if (asprintf(&n, "%s, bar%d (%" PRIu64 " bytes %s)", fds, i,
+			     pci_resource_size(&a.dev->res[i]),
+			     a.dev->res[i].flags & PCI_RES_IO ? "I/O" : "memory") < 0)
+			n = NULL;
+		free(fds);
+		fds = n;
+	}
+	if (!fds ||
+	    asprintf(&plan,
+		     "%s\n"
+		     "would record %s's driver (%s) and driver_override (%s)\n"
+		     "would bind %s to uio_pci_generic through driver_override\n"
+		     "would reset it: %s\n"
+		     "would keep bus mastering %s\n"
+		     "would hand uid %u: %s, irq (/dev/uioN)\n"
+		     "when the lease ends: bus mastering off, reset, %s holders, give it "
+		     "back to %s\n",
+		     a.decision.reason, a.slot, a.dev->driver ?: "none",
+		     a.dev->driver_override ?: "unset", a.slot,
+		     g->reset == POLICY_RESET_NONE ? "Reset=none: the fallback clean-up"
+		     : resets			   ? resets
+			      : "no reset method: the fallback clean-up (decoding and bus "
+				"mastering off, saved header back)",
+		     g->dma == POLICY_DMA_UNSAFE ? "ON (DMA=unsafe)" : "off", (unsigned)c->uid, fds,
+		     g->stray_holders == POLICY_STRAY_KILL ? "kill stray" : "log stray",
+		     a.dev->driver ?: "no driver") < 0)
+		return -ENOMEM;
+	return reply_plan(msg, plan);
+}
+
+static int read_slot_dry(sd_bus_message *msg, char slot[PCI_SLOT_LEN], int *dry,
+			 sd_bus_error *error)
+{
+	const char *arg;
+	int r = sd_bus_message_read(msg, "sb", &arg, dry);
+
+	if (r < 0)
+		return r;
 	if (pci_slot_normalize(arg, slot) < 0)
-		return sd_bus_error_setf(error, UDRV_ERROR_INVALID_SLOT, "'%s' is not a PCI slot",
-					 arg);
+		return sd_bus_error_setf(error, UDRV_ERROR_INVALID_SLOT,
+					 "'%s' is not a PCI slot: expected DDDD:BB:DD.F", arg);
+	return 1;
+}
+
+static int method_release(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+	struct connection *c = userdata;
+	_cleanup_free_ char *plan = NULL;
+	char slot[PCI_SLOT_LEN];
+	struct lease *l;
+	int dry, r;
+
+	r = read_slot_dry(msg, slot, &dry, error);
+	if (r <= 0)
+		return r;
 	l = manager_find_lease(c->manager, slot);
 	if (!l)
 		return sd_bus_error_setf(error, UDRV_ERROR_NO_DEVICE, "%s is not leased", slot);
-	if (l->uid != c->uid && c->uid != 0)
+	if (l->uid != c->uid && !connection_is_admin(c))
 		return sd_bus_error_setf(error, UDRV_ERROR_DENIED,
-					 "%s is held by uid %u; only its holder or root may "
+					 "%s is held by uid %u; only its holder or an admin may "
 					 "release it",
 					 slot, (unsigned)l->uid);
-	lease_end(l, c->uid == l->uid ? "released by its holder" : "released by root");
+	if (asprintf(&plan, "%s %s's lease (uid %u, pid %d, %s): reset it and give it back",
+		     dry ? "would end" : "ended", slot, (unsigned)l->uid, (int)l->pid, l->comm) < 0)
+		return -ENOMEM;
+	if (!dry) {
+		audit_event("released", slot, c->uid, c->pid, policy_file_get_name(l->policy),
+			    "%s released by uid %u", slot, (unsigned)c->uid);
+		lease_end(l, c->uid == l->uid ? "released by its holder" : "released by an admin");
+	}
+	return reply_plan(msg, plan);
+}
+
+static int method_revoke(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+	struct connection *c = userdata;
+	struct manager *m = c->manager;
+	_cleanup_free_ char *plan = NULL, *lease = NULL;
+	char slot[PCI_SLOT_LEN];
+	struct lease *l;
+	size_t grants = 0;
+	int dry, r;
+
+	r = read_slot_dry(msg, slot, &dry, error);
+	if (r <= 0 || (r = require_admin(c, "revoke", error)) <= 0)
+		return r;
+	l = manager_find_lease(m, slot);
+	grant_table_expire(&m->grants, now_realtime());
+	for (size_t i = 0; i < m->grants.n; i++)
+		grants += streq(m->grants.g[i].slot, slot);
+	if (!l && grants == 0)
+		return sd_bus_error_setf(error, UDRV_ERROR_NO_DEVICE,
+					 "%s has neither a lease nor a standing grant", slot);
+	if (l) {
+		const struct policy_grant *g = policy_file_get_grant(l->policy);
+
+		if (asprintf(&lease,
+			     "%s the lease on %s held by uid %u (pid %d, %s): tell it, close its "
+			     "ctl, wait up to %.1f s for its processes to let go, then %s the rest "
+			     "(StrayHolders=, %s); reset and give it back\n",
+			     dry ? "would revoke" : "revoked", slot, (unsigned)l->uid, (int)l->pid,
+			     l->comm, g->revoke_grace_usec / 1e6,
+			     g->stray_holders == POLICY_STRAY_KILL ? "kill" : "log",
+			     policy_file_get_name(l->policy)) < 0)
+			return -ENOMEM;
+	}
+	if (asprintf(&plan, "%s%s %zu standing grant(s) on %s\n", lease ?: "",
+		     dry ? "would remove" : "removed", grants, slot) < 0)
+		return -ENOMEM;
+	if (!dry) {
+		if (grant_table_remove_slot(&m->grants, slot))
+			(void)manager_save_grants(m);
+		audit_event("revoke", slot, c->uid, c->pid, NULL, "uid %u revoked %s",
+			    (unsigned)c->uid, slot);
+		if (l)
+			lease_revoke(l, "revoked by an admin");
+	}
+	return reply_plan(msg, plan);
+}
+
+static int method_grant_user(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+	struct connection *c = userdata;
+	struct manager *m = c->manager;
+	_cleanup_(pci_device_freep) struct pci_device *dev = NULL;
+	_cleanup_free_ char *plan = NULL;
+	struct policy_file *match = NULL;
+	struct grant g = {};
+	const char *arg;
+	uint32_t uid;
+	uint64_t duration;
+	int dry, r;
+
+	r = sd_bus_message_read(msg, "ustb", &uid, &arg, &duration, &dry);
+	if (r < 0 || (r = require_admin(c, "grant --user", error)) <= 0)
+		return r;
+	if (pci_slot_normalize(arg, g.slot) < 0)
+		return sd_bus_error_setf(error, UDRV_ERROR_INVALID_SLOT,
+					 "'%s' is not a PCI slot: expected DDDD:BB:DD.F", arg);
+	if (pci_device_read(m->root, g.slot, &dev) < 0)
+		return sd_bus_error_setf(error, UDRV_ERROR_NO_DEVICE,
+					 "no PCI function %s on this machine", g.slot);
+	for (size_t i = 0; m->policy && i < policy_set_size(m->policy) && !match; i++)
+		if (policy_file_match(policy_set_get(m->policy, i), dev, NULL) > 0)
+			match = policy_set_get(m->policy, i);
+	if (!match)
+		return sd_bus_error_setf(error, UDRV_ERROR_DENIED,
+					 "no policy matches %s: a standing grant needs a policy "
+					 "whose [Match] does (its Backend=, DMA=, BARs= apply)",
+					 g.slot);
+	g.uid = uid;
+	g.by = c->uid;
+	g.until_usec = duration ? now_realtime() + duration : 0;
+	if (asprintf(&plan, "%s uid %u to open %s %s; %s's other rules apply\n",
+		     dry ? "would allow" : "allowed", (unsigned)uid, g.slot,
+		     duration ? "for the given time" : "until revoked",
+		     policy_file_get_name(match)) < 0)
+		return -ENOMEM;
+	if (!dry) {
+		r = grant_table_put(&m->grants, &g);
+		if (r < 0)
+			return r;
+		(void)manager_save_grants(m);
+		audit_event("standing-grant", g.slot, uid, c->pid, policy_file_get_name(match),
+			    "uid %u granted %s to uid %u%s", (unsigned)c->uid, g.slot,
+			    (unsigned)uid, duration ? " for a limited time" : "");
+	}
+	return reply_plan(msg, plan);
+}
+
+static int method_bind(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+	struct connection *c = userdata;
+	struct manager *m = c->manager;
+	_cleanup_(pci_device_freep) struct pci_device *dev = NULL;
+	_cleanup_free_ char *plan = NULL;
+	const char *arg, *driver;
+	char slot[PCI_SLOT_LEN];
+	bool unbind = streq(sd_bus_message_get_member(msg), "Unbind");
+	int dry, r;
+
+	if (unbind) {
+		r = sd_bus_message_read(msg, "sb", &arg, &dry);
+		driver = NULL;
+	} else
+		r = sd_bus_message_read(msg, "ssb", &arg, &driver, &dry);
+	if (r < 0 || (r = require_admin(c, unbind ? "unbind" : "bind", error)) <= 0)
+		return r;
+	if (pci_slot_normalize(arg, slot) < 0)
+		return sd_bus_error_setf(error, UDRV_ERROR_INVALID_SLOT,
+					 "'%s' is not a PCI slot: expected DDDD:BB:DD.F", arg);
+	if (driver && (!*driver || strchr(driver, '/') || startswith(driver, ".")))
+		return sd_bus_error_setf(error, UDRV_ERROR_INVALID_SLOT,
+					 "'%s' is not a driver name", driver);
+	if (pci_device_read(m->root, slot, &dev) < 0)
+		return sd_bus_error_setf(error, UDRV_ERROR_NO_DEVICE,
+					 "no PCI function %s on this machine", slot);
+	if (manager_find_lease(m, slot))
+		return sd_bus_error_setf(error, UDRV_ERROR_BUSY,
+					 "%s is leased; revoke the lease first", slot);
+	if (asprintf(&plan,
+		     unbind ? "%s %s from %s and clear driver_override\n"
+			    : "%s %s from %s, set driver_override to %s and probe\n",
+		     dry ? "would unbind" : "unbound", slot, dev->driver ?: "no driver",
+		     driver) < 0)
+		return -ENOMEM;
+	if (dry)
+		return reply_plan(msg, plan);
+	if (driver) {
+		r = driver_ensure_loaded(m->root, driver, driver);
+		if (r >= 0)
+			r = driver_move_to(m->root, slot, driver);
+	} else
+		r = driver_restore(m->root, slot, NULL, NULL);
+	audit_event(unbind ? "unbind" : "bind", slot, c->uid, c->pid, NULL, "uid %u %s %s%s%s",
+		    (unsigned)c->uid, unbind ? "unbound" : "bound", slot, driver ? " to " : "",
+		    driver ?: "");
+	if (r < 0)
+		return sd_bus_error_setf(error, UDRV_ERROR_FAILED,
+					 "%s %s failed: %s; see udrvd's log",
+					 unbind ? "unbinding" : "binding", slot, strerror(-r));
+	return reply_plan(msg, plan);
+}
+
+static int method_get_status(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+	struct connection *c = userdata;
+	struct manager *m = c->manager;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	uint64_t now = 0;
+	int r;
+
+	(void)sd_event_now(m->event, CLOCK_MONOTONIC, &now);
+	grant_table_expire(&m->grants, now_realtime());
+	r = sd_bus_message_new_method_return(msg, &reply);
+	if (r >= 0)
+		r = sd_bus_message_append(reply, "st", PACKAGE_VERSION, now - m->start_usec);
+	if (r >= 0)
+		r = sd_bus_message_open_container(reply, 'a', "(suuts)");
+	for (struct lease *l = m->leases; r >= 0 && l; l = l->next) {
+		lease_update_comm(l);
+		r = sd_bus_message_append(reply, "(suuts)", l->slot, (uint32_t)l->uid,
+					  (uint32_t)l->pid, l->since_usec, l->comm);
+	}
+	if (r >= 0)
+		r = sd_bus_message_close_container(reply);
+	if (r >= 0)
+		r = sd_bus_message_open_container(reply, 'a', "(sutu)");
+	for (size_t i = 0; r >= 0 && i < m->grants.n; i++)
+		r = sd_bus_message_append(reply, "(sutu)", m->grants.g[i].slot,
+					  (uint32_t)m->grants.g[i].uid, m->grants.g[i].until_usec,
+					  (uint32_t)m->grants.g[i].by);
+	if (r >= 0)
+		r = sd_bus_message_close_container(reply);
+	if (r >= 0)
+		r = sd_bus_message_open_container(reply, 'a', "s");
+	for (size_t i = 0; r >= 0 && m->policy && i < policy_set_size(m->policy); i++)
+		r = sd_bus_message_append(reply, "s",
+					  policy_file_get_path(policy_set_get(m->policy, i)));
+	if (r >= 0)
+		r = sd_bus_message_close_container(reply);
+	if (r >= 0)
+		r = sd_bus_message_append_strv(reply, m->rejected);
+	return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_subscribe(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+	struct connection *c = userdata;
+
+	c->subscribed = true;
 	return sd_bus_reply_method_return(msg, NULL);
 }
 
@@ -277,14 +624,27 @@ static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *erro
 	return sd_bus_reply_method_return(msg, NULL);
 }
 
+/* Every method is flagged UNPRIVILEGED so that sd-bus lets other uids in; each authorizes
+ * from the connection's SO_PEERCRED (connection_is_admin, the lease's uid), never from the
+ * message. */
+#define U SD_BUS_VTABLE_UNPRIVILEGED
 static const sd_bus_vtable manager_vtable[] = {
 	SD_BUS_VTABLE_START(0),
-	SD_BUS_METHOD("Acquire", "s", "ha(sh)a{ss}", method_acquire, SD_BUS_VTABLE_UNPRIVILEGED),
-	SD_BUS_METHOD("Release", "s", "", method_release, SD_BUS_VTABLE_UNPRIVILEGED),
-	SD_BUS_METHOD("ListLeases", "", "a(suuts)", method_list_leases, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD("Acquire", "s", "ha(sh)a{ss}", method_acquire, U),
+	SD_BUS_METHOD("Check", "s", "s", method_check, U),
+	SD_BUS_METHOD("Release", "sb", "s", method_release, U),
+	SD_BUS_METHOD("Revoke", "sb", "s", method_revoke, U),
+	SD_BUS_METHOD("GrantUser", "ustb", "s", method_grant_user, U),
+	SD_BUS_METHOD("Bind", "ssb", "s", method_bind, U),
+	SD_BUS_METHOD("Unbind", "sb", "s", method_bind, U),
+	SD_BUS_METHOD("ListLeases", "", "a(suuts)", method_list_leases, U),
+	SD_BUS_METHOD("GetStatus", "", "sta(suuts)a(sutu)asas", method_get_status, U),
+	SD_BUS_METHOD("Subscribe", "", "", method_subscribe, U),
 	SD_BUS_METHOD("Reload", "", "", method_reload, 0),
+	SD_BUS_SIGNAL("Event", "ssuus", 0),
 	SD_BUS_VTABLE_END,
 };
+#undef U
 
 static int on_disconnected(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {

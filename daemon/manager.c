@@ -1,13 +1,18 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The Manager: socket setup (own or socket-activated), policy loading, signals, recovery. */
 #include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <time.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <systemd/sd-daemon.h>
 
+#include "audit.h"
 #include "backend-uio.h"
+#include "holders.h"
 #include "lease.h"
 #include "log.h"
 #include "macro.h"
@@ -40,6 +45,8 @@ int manager_new(const char *root, char **policy_dirs, struct manager **ret)
 	r = sd_event_default(&m->event);
 	if (r < 0)
 		return r;
+	m->admin_gid = (gid_t)-1;
+	(void)sd_event_now(m->event, CLOCK_MONOTONIC, &m->start_usec);
 	*ret = TAKE_PTR(m);
 	return 0;
 }
@@ -52,6 +59,9 @@ struct manager *manager_free(struct manager *m)
 		lease_end(m->leases, "udrvd is exiting");
 	while (m->connections)
 		connection_free(m->connections);
+	hotplug_stop(m);
+	grant_table_done(&m->grants);
+	strv_free(m->rejected);
 	sd_event_source_disable_unref(m->listen_source);
 	if (m->listen_fd_owned)
 		closep(&m->listen_fd);
@@ -95,6 +105,8 @@ int manager_reload(struct manager *m)
 	else
 		r = policy_set_reload(m->policy, &rep);
 	log_report(&rep);
+	strv_free(m->rejected);
+	m->rejected = TAKE_PTR(rep.rejected);
 	policy_report_done(&rep);
 	if (r < 0)
 		return log_error_errno(r, "Failed to load policy: %m");
@@ -165,6 +177,78 @@ static int on_sigterm(sd_event_source *s, const struct signalfd_siginfo *si, voi
 	return 0;
 }
 
+int manager_set_admin_group(struct manager *m, const char *group)
+{
+	struct group *gr = getgrnam(group);
+
+	if (!gr)
+		return log_error_errno(ESRCH, "Admin group '%s' does not exist.", group);
+	m->admin_gid = gr->gr_gid;
+	return 0;
+}
+
+int manager_save_grants(struct manager *m)
+{
+	int r = grant_table_save(m->root, &m->grants);
+
+	if (r < 0)
+		log_error_errno(r, "Failed to save standing grants: %m");
+	return r;
+}
+
+void manager_clear_holders(struct manager *m, const char *slot)
+{
+	_cleanup_free_ char *rel = NULL, *link = NULL, *real = NULL, *dir = NULL;
+	_cleanup_strv_free_ char **paths = NULL, **uio = NULL;
+	_cleanup_free_ struct holder *h = NULL;
+	size_t n = 0;
+
+	if (asprintf(&rel, "sys/bus/pci/devices/%s", slot) < 0 ||
+	    root_join(m->root, rel, &link) < 0)
+		return;
+	real = realpath(link, NULL);
+	if (!real || asprintf(&dir, "%s/", real) < 0 || strv_push(&paths, dir) < 0)
+		return;
+	free(rel);
+	rel = NULL;
+	/* The uio node, if the function is still on uio_pci_generic. */
+	if (asprintf(&rel, "%s/uio", real) >= 0 && strv_from_dir(&uio, rel, NULL) >= 0 && uio) {
+		_cleanup_free_ char *node = NULL, *noderel = NULL;
+
+		if (asprintf(&noderel, "dev/%s", uio[0]) >= 0 &&
+		    root_join(m->root, noderel, &node) >= 0)
+			(void)strv_push(&paths, node);
+	}
+	if (holders_find(m->root, paths, 0, &h, &n) < 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		log_warning("%s: killing pid %d (%s), which holds it with no lease (%s).", slot,
+			    (int)h[i].pid, h[i].comm, h[i].what);
+		(void)kill(h[i].pid, SIGKILL);
+		audit_event("killed-holder", slot, 0, h[i].pid, NULL,
+			    "%s: pid %d (%s) held it with no lease after a restart", slot,
+			    (int)h[i].pid, h[i].comm);
+	}
+	for (int i = 0; n && i < 200; i++) {
+		_cleanup_free_ struct holder *left = NULL;
+		size_t nleft = 0;
+
+		if (holders_find(m->root, paths, 0, &left, &nleft) < 0 || nleft == 0)
+			break;
+		usleep(10000);
+	}
+}
+
+void manager_emit(struct manager *m, const char *type, const char *slot, uid_t uid, pid_t pid,
+		  const char *text)
+{
+	for (struct connection *c = m->connections; c; c = c->next)
+		if (c->subscribed)
+			(void)sd_bus_emit_signal(c->bus, UDRV_BUS_PATH, UDRV_BUS_INTERFACE, "Event",
+						 "ssuus", type, slot, (uint32_t)uid, (uint32_t)pid,
+						 text ?: "");
+}
+
 static void recover_devices(struct manager *m)
 {
 	_cleanup_strv_free_ char **slots = NULL;
@@ -174,8 +258,27 @@ static void recover_devices(struct manager *m)
 		log_warning_errno(r, "Failed to read udrvd's device records: %m");
 		return;
 	}
-	for (char **s = slots; s && *s; s++)
+	for (char **s = slots; s && *s; s++) {
+		/* A holder from before the restart may still map it: it must go first. */
+		manager_clear_holders(m, *s);
 		(void)uio_dev_recover(m->root, *s);
+	}
+}
+
+static void load_grants(struct manager *m)
+{
+	struct timespec ts;
+	int r = grant_table_load(m->root, &m->grants);
+
+	if (r < 0) {
+		log_warning_errno(r, "Failed to read standing grants: %m");
+		return;
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (grant_table_expire(&m->grants, (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000))
+		(void)manager_save_grants(m);
+	if (m->grants.n)
+		log_info("%zu standing grant(s) reloaded.", m->grants.n);
 }
 
 int manager_start(struct manager *m)
@@ -187,6 +290,10 @@ int manager_start(struct manager *m)
 	if (r < 0)
 		return r;
 	recover_devices(m);
+	load_grants(m);
+	r = hotplug_start(m);
+	if (r < 0)
+		log_warning_errno(r, "No hotplug monitor (%m): removed devices are noticed late.");
 	r = listen_socket(m);
 	if (r < 0)
 		return r;

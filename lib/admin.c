@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* udrvd's calls other than Acquire: listing leases and slot-taking admin methods. */
+#include <stdarg.h>
 #include <stdlib.h>
 
 #include "udrv-internal.h"
@@ -55,17 +56,28 @@ int udrvd_list_leases(const char *socket_path, struct udrvd_lease_info **ret, si
 	return 0;
 }
 
-int udrvd_call_slot(const char *socket_path, const char *method, const char *slot,
-		    struct udrv_error *error)
+int udrvd_call_plan(const char *socket_path, const char *method, char **ret_plan,
+		    struct udrv_error *error, const char *types, ...)
 {
 	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
 	_cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+	const char *plan;
+	va_list ap;
 	int r;
 
 	r = udrvd_bus_open(socket_path, &bus, error);
 	if (r < 0)
 		return r;
-	r = sd_bus_call_method(bus, NULL, UDRV_BUS_PATH, UDRV_BUS_INTERFACE, method, &e, NULL, "s",
-			       slot);
-	return r < 0 ? call_error(error, r, &e, method) : 0;
+	va_start(ap, types);
+	r = sd_bus_call_methodv(bus, NULL, UDRV_BUS_PATH, UDRV_BUS_INTERFACE, method, &e, &reply,
+				types, ap);
+	va_end(ap);
+	if (r < 0)
+		return call_error(error, r, &e, method);
+	r = sd_bus_message_read(reply, "s", &plan);
+	if (r < 0)
+		return error_setf(error, r, NULL, "udrvd sent a malformed %s reply: %m", method);
+	*ret_plan = strdup(plan);
+	return *ret_plan ? 0 : error_setf(error, -ENOMEM, NULL, "out of memory");
 }

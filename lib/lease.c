@@ -22,7 +22,9 @@ void lease_free(struct lease *l)
 {
 	if (!l)
 		return;
-	for (size_t i = 0; i < l->n_fds; i++)
+	/* ctl last: when it closes udrvd ends the lease and kills whoever still holds the
+	 * device, which must not be us. */
+	for (size_t i = l->n_fds; i-- > 0;)
 		closep(&l->fds[i]);
 	strv_free(l->info);
 	free(l);

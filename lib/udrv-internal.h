@@ -134,6 +134,7 @@ struct udrvd_lease_info {
 /* ListLeases(): every lease udrvd holds. */
 int udrvd_list_leases(const char *socket_path, struct udrvd_lease_info **ret, size_t *ret_n,
 		      struct udrv_error *error);
-/* A method taking one slot string and returning nothing (Release). */
-int udrvd_call_slot(const char *socket_path, const char *method, const char *slot,
-		    struct udrv_error *error);
+/* Calls METHOD with the arguments TYPES describes and returns the string it answers (what
+ * was done, or with dry_run what would be). */
+int udrvd_call_plan(const char *socket_path, const char *method, char **ret_plan,
+		    struct udrv_error *error, const char *types, ...);

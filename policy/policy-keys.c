@@ -28,6 +28,7 @@ static const char *const backend_names[] = {"auto", "vfio", "uio-ext", "uio", NU
 static const char *const dma_names[] = {"iommu", "unsafe", "none", NULL};
 static const char *const interrupts_names[] = {"auto", "msix", "msi", "intx", "poll", NULL};
 static const char *const reset_names[] = {"auto", "flr", "pm", "bus", "none", NULL};
+static const char *const stray_names[] = {"kill", "log", NULL};
 
 #define EXPECTED(msg, what, word)                                                                  \
 	(snprintf(msg, POLICY_MESSAGE_MAX, "expected %s, not \"%.64s%s\"", what, word,             \
@@ -186,6 +187,15 @@ static int parse_lease(const struct key_info *k, void *field, const char *value,
 	if (policy_parse_duration(value, v) < 0 || *v == 0)
 		return EXPECTED(msg, "\"infinity\" or a positive duration such as 30min or 8h",
 				value);
+	return 0;
+}
+
+static int parse_grace(const struct key_info *k, void *field, const char *value, char *msg)
+{
+	uint64_t *v = field;
+
+	if (policy_parse_duration(value, v) < 0 || *v == POLICY_INFINITY)
+		return EXPECTED(msg, "a duration such as 0, 500ms or 5s", value);
 	return 0;
 }
 
@@ -450,6 +460,10 @@ static const struct key_info keys[_POLICY_KEY_MAX] = {
 				       format_rate, .def = "100000"},
 	[POLICY_KEY_GROUP_UNBIND] = {"Grant", "GroupUnbind", G(group_unbind), parse_bool,
 				     format_bool, .def = "no"},
+	[POLICY_KEY_STRAY_HOLDERS] = {"Grant", "StrayHolders", G(stray_holders), parse_enum,
+				      format_enum, .names = stray_names, .def = "kill"},
+	[POLICY_KEY_REVOKE_GRACE] = {"Grant", "RevokeGracePeriod", G(revoke_grace_usec),
+				     parse_grace, format_duration, .def = "5s"},
 };
 
 /* The list parsers cast FIELD to these; keep struct policy_grant laid out to match. */
@@ -496,6 +510,11 @@ const char *policy_backend_to_string(enum policy_backend b)
 const char *policy_dma_to_string(enum policy_dma d)
 {
 	return d <= POLICY_DMA_NONE ? dma_names[d] : NULL;
+}
+
+const char *policy_stray_to_string(enum policy_stray st)
+{
+	return st <= POLICY_STRAY_LOG ? stray_names[st] : NULL;
 }
 
 const char *policy_interrupts_to_string(enum policy_interrupts i)

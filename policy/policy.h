@@ -40,6 +40,8 @@ enum policy_key {
 	POLICY_KEY_MEMLOCK_LIMIT,
 	POLICY_KEY_IRQ_RATE_LIMIT,
 	POLICY_KEY_GROUP_UNBIND,
+	POLICY_KEY_STRAY_HOLDERS,
+	POLICY_KEY_REVOKE_GRACE,
 	_POLICY_KEY_MAX,
 	_POLICY_KEY_INVALID = -EINVAL,
 };
@@ -73,6 +75,13 @@ enum policy_reset {
 	POLICY_RESET_NONE,
 };
 
+/* What udrvd does with processes that still hold a device's fds or mappings when its lease
+ * ends (a client may have passed them on). */
+enum policy_stray {
+	POLICY_STRAY_KILL, /* SIGKILL them, wait for them to go, then give the device back */
+	POLICY_STRAY_LOG,  /* log each one loudly, then give the device back anyway */
+};
+
 /* A user or group in Users= / Groups=: a name, or a numeric id when name is NULL. */
 struct policy_id {
 	char *name;
@@ -103,6 +112,8 @@ struct policy_grant {
 	uint64_t memlock_limit;	 /* bytes, or POLICY_INFINITY */
 	uint64_t irq_rate_limit; /* interrupts per second, or POLICY_INFINITY */
 	bool group_unbind;
+	enum policy_stray stray_holders;
+	uint64_t revoke_grace_usec; /* how long a revoked holder may keep its mappings */
 };
 
 /* Who asks. The caller resolves names with NSS (policy_cred_from_uid() does it); the
@@ -181,6 +192,7 @@ enum policy_key policy_key_from_string(const char *name); /* -EINVAL when unknow
 
 const char *policy_backend_to_string(enum policy_backend b);
 const char *policy_dma_to_string(enum policy_dma d);
+const char *policy_stray_to_string(enum policy_stray s);
 const char *policy_interrupts_to_string(enum policy_interrupts i);
 const char *policy_reset_to_string(enum policy_reset r);
 

@@ -26,9 +26,10 @@ fixture_tests = \
 	tests/fixture/list-q35.sh \
 	tests/fixture/slot-games.sh \
 	tests/fixture/daemon-lease.sh \
+	tests/fixture/daemon-admin.sh \
 	tests/fixture/readme.sh
 TESTS += $(fixture_tests)
-EXTRA_DIST += $(fixture_tests) tests/fixture/lib.sh tests/fixtures
+EXTRA_DIST += $(fixture_tests) tests/fixture/lib.sh tests/fixture/daemon-lib.sh tests/fixtures
 
 # VM scenarios of the daemon (the bed itself is in tests/vm/local.mk).
 TESTS += tests/vm/lease-noiommu.sh

@@ -77,6 +77,8 @@ static void test_defaults(void **state)
 	assert_true(g->memlock_limit == UINT64_C(64) << 20);
 	assert_int_equal(g->irq_rate_limit, 100000);
 	assert_false(g->group_unbind);
+	assert_int_equal(g->stray_holders, POLICY_STRAY_KILL);
+	assert_int_equal(g->revoke_grace_usec, 5000000);
 
 	assert_int_equal(policy_file_key_line(f, POLICY_KEY_SLOT), 2);
 	for (enum policy_key k = 0; k < _POLICY_KEY_MAX; k++) {
@@ -110,7 +112,9 @@ static const char full[] = "# every key\n"
 			   "MaxLeaseTime=8h\n"
 			   "MemlockLimit=2G\n"
 			   "IrqRateLimit=5000\n"
-			   "GroupUnbind=yes\n";
+			   "GroupUnbind=yes\n"
+			   "StrayHolders=log\n"
+			   "RevokeGracePeriod=0\n";
 
 static void test_every_key(void **state)
 {
@@ -157,6 +161,9 @@ static void test_every_key(void **state)
 	assert_true(g->memlock_limit == UINT64_C(2) << 30);
 	assert_int_equal(g->irq_rate_limit, 5000);
 	assert_true(g->group_unbind);
+	assert_int_equal(g->stray_holders, POLICY_STRAY_LOG);
+	assert_int_equal(g->revoke_grace_usec, 0);
+	assert_int_equal(policy_file_key_line(f, POLICY_KEY_REVOKE_GRACE), 25);
 
 	assert_int_equal(policy_file_key_line(f, POLICY_KEY_SLOT), 3);
 	assert_int_equal(policy_file_key_line(f, POLICY_KEY_USERS), 11);
@@ -258,6 +265,9 @@ static void test_key_table(void **state)
 	assert_string_equal(policy_key_section(POLICY_KEY_IRQ_RATE_LIMIT), "Grant");
 	assert_string_equal(policy_key_default(POLICY_KEY_IRQ_RATE_LIMIT), "100000");
 	assert_string_equal(policy_key_default(POLICY_KEY_GROUP_UNBIND), "no");
+	assert_string_equal(policy_key_default(POLICY_KEY_STRAY_HOLDERS), "kill");
+	assert_string_equal(policy_key_default(POLICY_KEY_REVOKE_GRACE), "5s");
+	assert_string_equal(policy_stray_to_string(POLICY_STRAY_LOG), "log");
 	assert_null(policy_key_default(POLICY_KEY_USERS));
 }
 
@@ -380,6 +390,9 @@ static void test_value_errors(void **state)
 		{"IrqRateLimit=0", "IrqRateLimit=: expected \"infinity\" or a positive number"},
 		{"IrqRateLimit=-5", "IrqRateLimit=: expected \"infinity\" or a positive number"},
 		{"GroupUnbind=maybe", "GroupUnbind=: expected yes or no, not \"maybe\""},
+		{"StrayHolders=ignore", "StrayHolders=: expected"},
+		{"RevokeGracePeriod=infinity", "RevokeGracePeriod=: expected a duration"},
+		{"RevokeGracePeriod=5 parsecs", "RevokeGracePeriod=: expected a duration"},
 	};
 
 	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {

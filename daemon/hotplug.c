@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Hotplug: a libudev monitor on the pci subsystem. A leased function that goes away ends
+ * its lease (the holder is told); one that arrives is announced with the policy's verdict. */
+#include <libudev.h>
+#include <stdlib.h>
+
+#include "audit.h"
+#include "lease.h"
+#include "log.h"
+#include "macro.h"
+#include "manager.h"
+#include "pci-device.h"
+
+static void device_added(struct manager *m, const char *slot)
+{
+	_cleanup_(pci_device_freep) struct pci_device *dev = NULL;
+	const char *policy = "no policy matches it";
+
+	if (pci_device_read(m->root, slot, &dev) < 0)
+		return;
+	for (size_t i = 0; m->policy && i < policy_set_size(m->policy); i++)
+		if (policy_file_match(policy_set_get(m->policy, i), dev, NULL) > 0) {
+			policy = policy_file_get_name(policy_set_get(m->policy, i));
+			break;
+		}
+	log_info("PCI function %s (%04x:%04x) appeared; policy: %s.", slot, dev->vendor,
+		 dev->device, policy);
+	manager_emit(m, "device-added", slot, 0, 0, policy);
+}
+
+static void device_removed(struct manager *m, const char *slot)
+{
+	struct lease *l = manager_find_lease(m, slot);
+
+	manager_emit(m, "device-removed", slot, l ? l->uid : 0, l ? l->pid : 0, "");
+	if (!l)
+		return;
+	audit_event("removed", slot, l->uid, l->pid, NULL, "%s was removed during its lease", slot);
+	l->device_gone = true;
+	lease_end(l, "the device was removed");
+}
+
+static int on_uevent(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	struct manager *m = userdata;
+
+	for (int i = 0; i < 64; i++) {
+		struct udev_device *d = udev_monitor_receive_device(m->monitor);
+		const char *action, *slot;
+
+		if (!d)
+			break;
+		action = udev_device_get_action(d);
+		slot = udev_device_get_sysname(d);
+		if (action && slot && pci_slot_is_valid(slot)) {
+			if (streq(action, "remove"))
+				device_removed(m, slot);
+			else if (streq(action, "add"))
+				device_added(m, slot);
+		}
+		udev_device_unref(d);
+	}
+	return 0;
+}
+
+int hotplug_start(struct manager *m)
+{
+	int r;
+
+	if (!streq(m->root, "/"))
+		return 0; /* fixture trees have no uevents */
+	m->udev = udev_new();
+	if (!m->udev)
+		return -ENOMEM;
+	/* Kernel uevents: udevd may not run (initramfs, containers), and the kernel's own
+	 * events are the ones that matter for a removed device. */
+	m->monitor = udev_monitor_new_from_netlink(m->udev, "kernel");
+	if (!m->monitor)
+		return -EIO;
+	r = udev_monitor_filter_add_match_subsystem_devtype(m->monitor, "pci", NULL);
+	if (r < 0)
+		return r;
+	r = udev_monitor_enable_receiving(m->monitor);
+	if (r < 0)
+		return r;
+	r = sd_event_add_io(m->event, &m->monitor_source, udev_monitor_get_fd(m->monitor), EPOLLIN,
+			    on_uevent, m);
+	if (r < 0)
+		return r;
+	(void)sd_event_source_set_description(m->monitor_source, "hotplug");
+	return 0;
+}
+
+void hotplug_stop(struct manager *m)
+{
+	m->monitor_source = sd_event_source_disable_unref(m->monitor_source);
+	m->monitor = udev_monitor_unref(m->monitor);
+	m->udev = udev_unref(m->udev);
+}
