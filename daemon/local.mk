@@ -29,7 +29,8 @@ udrvd_LDADD = daemon/libudrvd-core.la
 DAEMON_TEST_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/policy -I$(top_srcdir)/daemon
 DAEMON_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(LIBSYSTEMD_CFLAGS)
 DAEMON_TEST_LDADD = daemon/libudrvd-core.la $(CMOCKA_LIBS)
-daemon_unit_tests = tests/unit/test-daemon-state tests/unit/test-uio-filter
+daemon_unit_tests = tests/unit/test-daemon-state tests/unit/test-uio-filter \
+	tests/unit/test-daemon-admin
 check_PROGRAMS += $(daemon_unit_tests)
 TESTS += $(daemon_unit_tests)
 tests_unit_test_daemon_state_SOURCES = tests/unit/test-daemon-state.c
@@ -41,3 +42,7 @@ tests_unit_test_uio_filter_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS)
 tests_unit_test_uio_filter_CFLAGS = $(DAEMON_TEST_CFLAGS)
 tests_unit_test_uio_filter_LDADD = $(DAEMON_TEST_LDADD)
 dist_man_MANS += man/udrvd.8
+tests_unit_test_daemon_admin_SOURCES = tests/unit/test-daemon-admin.c
+tests_unit_test_daemon_admin_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS)
+tests_unit_test_daemon_admin_CFLAGS = $(DAEMON_TEST_CFLAGS)
+tests_unit_test_daemon_admin_LDADD = $(DAEMON_TEST_LDADD)
