@@ -180,10 +180,17 @@ static int on_sigterm(sd_event_source *s, const struct signalfd_siginfo *si, voi
 int manager_set_admin_group(struct manager *m, const char *group)
 {
 	struct group *gr = getgrnam(group);
+	char *end;
+	unsigned long gid;
 
-	if (!gr)
+	if (gr) {
+		m->admin_gid = gr->gr_gid;
+		return 0;
+	}
+	gid = strtoul(group, &end, 10);
+	if (!*group || *end || gid >= UINT32_MAX)
 		return log_error_errno(ESRCH, "Admin group '%s' does not exist.", group);
-	m->admin_gid = gr->gr_gid;
+	m->admin_gid = (gid_t)gid;
 	return 0;
 }
 

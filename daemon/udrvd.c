@@ -15,6 +15,7 @@ static void help(void)
 	       "Broker that hands PCI devices to unprivileged user-space drivers.\n\n"
 	       "  --root=DIR          resolve /sys, /dev, /run, /etc under DIR (default /)\n"
 	       "  --policy-dir=DIR    read policy from DIR only (may repeat)\n"
+	       "  --admin-group=GROUP members may grant --user, revoke, bind, unbind\n"
 	       "  -v, --verbose       debug messages\n"
 	       "  -h, --help          this text\n"
 	       "  --version           the version\n");
@@ -22,10 +23,11 @@ static void help(void)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_ROOT = 0x100, OPT_POLICY_DIR, OPT_VERSION };
+	enum { OPT_ROOT = 0x100, OPT_POLICY_DIR, OPT_ADMIN_GROUP, OPT_VERSION };
 	static const struct option options[] = {
 		{"root", required_argument, NULL, OPT_ROOT},
 		{"policy-dir", required_argument, NULL, OPT_POLICY_DIR},
+		{"admin-group", required_argument, NULL, OPT_ADMIN_GROUP},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, OPT_VERSION},
@@ -33,7 +35,7 @@ int main(int argc, char **argv)
 	};
 	_cleanup_(manager_freep) struct manager *m = NULL;
 	_cleanup_strv_free_ char **dirs = NULL;
-	const char *root = "/";
+	const char *root = "/", *admin_group = NULL;
 	int c, r;
 
 	log_set_program("udrvd");
@@ -45,6 +47,9 @@ int main(int argc, char **argv)
 		case OPT_POLICY_DIR:
 			if (strv_push(&dirs, optarg) < 0)
 				return log_oom(), EXIT_FAILURE;
+			break;
+		case OPT_ADMIN_GROUP:
+			admin_group = optarg;
 			break;
 		case 'v':
 			log_set_max_level(LOG_DEBUG);
@@ -66,6 +71,8 @@ int main(int argc, char **argv)
 	r = manager_new(root, dirs, &m);
 	if (r < 0)
 		return log_error_errno(r, "Failed to set up: %m"), EXIT_FAILURE;
+	if (admin_group && manager_set_admin_group(m, admin_group) < 0)
+		return EXIT_FAILURE;
 	r = manager_start(m);
 	if (r < 0)
 		return log_error_errno(r, "Failed to start: %m"), EXIT_FAILURE;
