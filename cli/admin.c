@@ -215,7 +215,7 @@ static int print_status(sd_bus_message *reply, bool json)
 {
 	json_object *o = json_object_new_object(), *leases = json_object_new_array(),
 		    *grants = json_object_new_array(), *files = json_object_new_array(),
-		    *rejected = json_object_new_array();
+		    *rejected = json_object_new_array(), *storms = json_object_new_array();
 	const char *version, *slot, *comm, *file;
 	uint32_t uid, pid, by;
 	uint64_t uptime, since, until;
@@ -286,10 +286,27 @@ static int print_status(sd_bus_message *reply, bool json)
 		if (!json)
 			printf("  %s (see 'udrvctl policy check')\n", file);
 	}
+	if (r >= 0)
+		r = sd_bus_message_exit_container(reply);
+	if (!json)
+		printf("%s\nInterrupt storms (IrqRateLimit= reached):\n",
+		       json_object_array_length(rejected) ? "" : "  none");
+	if (r >= 0)
+		r = sd_bus_message_enter_container(reply, 'a', "(st)");
+	while (r >= 0 && (r = sd_bus_message_read(reply, "(st)", &slot, &since)) > 0) {
+		json_object *st = json_object_new_object();
+
+		json_object_object_add(st, "slot", json_object_new_string(slot));
+		json_object_object_add(st, "throttled", json_object_new_uint64(since));
+		json_object_array_add(storms, st);
+		if (!json)
+			printf("  %s  throttled %" PRIu64 " times\n", slot, since);
+	}
 	if (r < 0)
 		goto fail;
-	if (!json && !json_object_array_length(rejected))
+	if (!json && !json_object_array_length(storms))
 		printf("  none\n");
+	json_object_object_add(o, "irq_storms", storms);
 	json_object_object_add(o, "version", json_object_new_string(version));
 	json_object_object_add(o, "uptime_usec", json_object_new_uint64(uptime));
 	json_object_object_add(o, "leases", leases);

@@ -17,6 +17,8 @@ struct uio_dev {
 	int uio_fd;    /* udrvd's own /dev/uioN: closing it would clear bus mastering */
 	int uio_num;
 	uint8_t cmd_hi;			    /* Command bits 8..15 as udrvd last wrote them */
+	uint16_t cmd;      /* Command as udrvd last wrote or read it; valid when cmd_valid */
+	bool cmd_valid;    /* cleared by any config write that may touch Command */
 	uint8_t saved[PCI_CFG_HEADER_SIZE]; /* header before udrvd touched the function */
 	uint8_t clean[PCI_CFG_HEADER_SIZE]; /* header right after the opening reset */
 	char *reset_method;		    /* what the opening reset did */
@@ -42,6 +44,9 @@ int uio_dev_irq_enable(struct uio_dev *u);
 /* A client's config write. Until the full filter exists only INTx Disable may change;
  * anything else is -EPERM and leaves the device untouched. */
 int uio_dev_config_write(struct uio_dev *u, unsigned off, const uint8_t *buf, size_t len);
+
+/* Sets (MASKED) or clears INTx Disable in hardware, udrvd's own write. */
+int uio_dev_config_write_intx(struct uio_dev *u, bool masked);
 
 /* Ends the lease's hold: bus mastering off, reset, clean header back, the original driver
  * and driver_override back, the record removed. Never fails half-way: every step runs. */

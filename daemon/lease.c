@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Lease lifetime and the ctl channel: requests from the holder, hang-up ends the lease. */
 #include <fcntl.h>
+#include <inttypes.h>
+#include <sys/eventfd.h>
 #include <stdlib.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -35,6 +37,107 @@ static void read_comm(pid_t pid, char *buf, size_t size)
 	}
 	buf[n] = 0;
 	buf[strcspn(buf, "\n")] = 0;
+}
+
+#define BACKOFF_USEC (100 * 1000)
+
+static int on_backoff(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct lease *l = userdata;
+
+	l->backoff = sd_event_source_disable_unref(l->backoff);
+	if (l->unmask_pending) {
+		l->unmask_pending = false;
+		(void)uio_dev_irq_enable(l->uio);
+	}
+	return 0;
+}
+
+int lease_irq_enable(struct lease *l)
+{
+	uint64_t now = 0;
+
+	if (!l->uio || (l->irq_mode && streq(l->irq_mode, "poll")))
+		return 0; /* polling: INTx stays masked, nothing to re-enable */
+	if (l->backoff) {
+		l->unmask_pending = true;
+		return 0;
+	}
+	(void)sd_event_now(l->manager->event, CLOCK_MONOTONIC, &now);
+	if (rate_limit_exceeded(&l->rate, now)) {
+		if (!l->storm_logged) {
+			log_warning("%s: interrupt storm, more than %" PRIu64 "/s (IrqRateLimit=): "
+				    "INTx stays masked %d ms at a time.",
+				    l->slot, l->rate.limit, (int)(BACKOFF_USEC / 1000));
+			audit_event("irq-storm", l->slot, l->uid, l->pid,
+				    policy_file_get_name(l->policy),
+				    "%s: interrupt storm throttled", l->slot);
+			l->storm_logged = true;
+		}
+		l->unmask_pending = true;
+		if (sd_event_add_time_relative(l->manager->event, &l->backoff, CLOCK_MONOTONIC,
+					       BACKOFF_USEC, 1, on_backoff, l) < 0)
+			l->backoff = NULL;
+		return 0;
+	}
+	return uio_dev_irq_enable(l->uio);
+}
+
+static int on_unmask(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	struct lease *l = userdata;
+	uint64_t n;
+
+	/* One read drains any number of writes: the work per wake-up is bounded. */
+	if (read(fd, &n, sizeof(n)) == sizeof(n))
+		(void)lease_irq_enable(l);
+	return 0;
+}
+
+int lease_setup_irq(struct lease *l, const struct policy_grant *g, int device_irq, int *ret_irq_fd,
+		    int *ret_unmask_fd, const char **ret_why)
+{
+	bool poll = false;
+	int r, efd;
+
+	*ret_irq_fd = *ret_unmask_fd = -1;
+	*ret_why = "INTx through uio_pci_generic";
+	l->rate = (struct rate_limit){.limit = g->irq_rate_limit};
+	if (g->interrupts == POLICY_INTERRUPTS_POLL) {
+		poll = true;
+		*ret_why = "Interrupts=poll";
+	} else if (g->interrupts == POLICY_INTERRUPTS_MSI ||
+		   g->interrupts == POLICY_INTERRUPTS_MSIX) {
+		/* An MSI is a DMA write: without an IOMMU to confine it, and with UIO, it needs
+		 * bus mastering that only DMA=unsafe allows, and uio_pci_generic has no MSI. */
+		poll = true;
+		*ret_why = "MSI needs bus mastering and an IOMMU; UIO has neither: polling";
+	} else if (device_irq <= 0) {
+		poll = true;
+		*ret_why = "the device has no usable interrupt: polling";
+	}
+	if (poll) {
+		l->irq_mode = "poll";
+		/* INTx off for good: nothing but the timer wakes the holder. */
+		(void)uio_dev_config_write_intx(l->uio, true);
+		return irq_poll_new(l->manager->event, g->poll_interval_usec, &l->poll, ret_irq_fd);
+	}
+	l->irq_mode = "intx";
+	efd = eventfd(0, EFD_CLOEXEC);
+	if (efd < 0)
+		return negative_errno();
+	r = fcntl(efd, F_DUPFD_CLOEXEC, 3);
+	if (r < 0) {
+		r = negative_errno();
+		close(efd);
+		return r;
+	}
+	l->unmask_fd = efd;
+	*ret_unmask_fd = r;
+	r = sd_event_add_io(l->manager->event, &l->unmask_source, efd, EPOLLIN, on_unmask, l);
+	if (r >= 0)
+		(void)sd_event_source_set_description(l->unmask_source, "irq-unmask");
+	return r;
 }
 
 void lease_update_comm(struct lease *l)
@@ -83,7 +186,7 @@ static int ctl_handle(struct lease *l, const struct udrv_ctl_req *req, const uin
 	case UDRV_CTL_PING:
 		return ctl_reply(l, req, 0, NULL, 0);
 	case UDRV_CTL_IRQ_ENABLE:
-		return ctl_reply(l, req, uio_dev_irq_enable(l->uio), NULL, 0);
+		return ctl_reply(l, req, lease_irq_enable(l), NULL, 0);
 	case UDRV_CTL_CONFIG_READ:
 		return ctl_config_read(l, req);
 	case UDRV_CTL_CONFIG_WRITE:
@@ -292,6 +395,7 @@ int lease_new(struct manager *m, const char *slot, uid_t uid, pid_t pid, struct 
 	l->since_usec = (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 	l->policy = policy_file_ref(policy);
 	l->ctl_fd = ctl_fd;
+	l->unmask_fd = -1;
 	r = sd_event_add_io(m->event, &l->ctl_source, ctl_fd, EPOLLIN | EPOLLRDHUP, on_ctl, l);
 	if (r >= 0 && g->max_lease_usec != POLICY_INFINITY)
 		r = arm_timer(l, g->max_lease_usec);
@@ -345,6 +449,10 @@ void lease_end(struct lease *l, const char *why)
 		 (int)l->pid, l->comm, why);
 	lease_tell_and_close(l, l->revoking ? -ECANCELED : 0);
 	l->timer = sd_event_source_disable_unref(l->timer);
+	l->backoff = sd_event_source_disable_unref(l->backoff);
+	l->unmask_source = sd_event_source_disable_unref(l->unmask_source);
+	closep(&l->unmask_fd);
+	l->poll = irq_poll_free(l->poll);
 	if (!l->device_gone)
 		deal_with_holders(l);
 	manager_remove_lease(l->manager, l);

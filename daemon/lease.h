@@ -7,6 +7,7 @@
 #include <systemd/sd-event.h>
 #include <sys/types.h>
 
+#include "irq.h"
 #include "pci-slot.h"
 #include "policy.h"
 
@@ -30,7 +31,25 @@ struct lease {
 	bool ending;
 	bool revoking;
 	bool device_gone; /* hot-unplugged: nothing to reset or give back */
+
+	/* Interrupts: INTx through uio (re-enabled by IRQ_ENABLE or the unmask eventfd, both
+	 * rate-limited), or a polling timer. */
+	const char *irq_mode;  /* "intx" or "poll" */
+	struct irq_poll *poll; /* poll mode */
+	int unmask_fd;	       /* intx mode: the eventfd the holder writes; -1 */
+	sd_event_source *unmask_source;
+	sd_event_source *backoff; /* a storm's masked period */
+	struct rate_limit rate;
+	bool unmask_pending; /* asked for during a back-off */
+	bool storm_logged;
 };
+
+/* Chooses the interrupt mode from policy and the device, and sets it up. *RET_IRQ_FD is the
+ * fd for the holder's "irq" (-1: keep uio's), *RET_UNMASK_FD its "irq-unmask" (-1: none). */
+int lease_setup_irq(struct lease *l, const struct policy_grant *g, int device_irq, int *ret_irq_fd,
+		    int *ret_unmask_fd, const char **ret_why);
+/* IRQ_ENABLE: clears INTx Disable unless the rate limit holds it masked. */
+int lease_irq_enable(struct lease *l);
 
 /* Starts watching CTL_FD (udrvd's end); takes ownership of UIO and CTL_FD. */
 int lease_new(struct manager *m, const char *slot, uid_t uid, pid_t pid, struct policy_file *policy,

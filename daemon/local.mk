@@ -14,7 +14,8 @@ daemon_libudrvd_core_la_SOURCES = \
 	daemon/holders.c daemon/holders.h \
 	daemon/grants.c daemon/grants.h \
 	daemon/audit.c daemon/audit.h \
-	daemon/hotplug.c
+	daemon/hotplug.c \
+	daemon/irq.c daemon/irq.h
 daemon_libudrvd_core_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/policy
 daemon_libudrvd_core_la_CFLAGS = $(AM_CFLAGS) $(LIBSYSTEMD_CFLAGS) $(LIBUDEV_CFLAGS)
 daemon_libudrvd_core_la_LIBADD = policy/libudrv-policy.la common/libudrv-common.la \
@@ -30,7 +31,7 @@ DAEMON_TEST_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/policy -I$(top_srcdir)/dae
 DAEMON_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(LIBSYSTEMD_CFLAGS)
 DAEMON_TEST_LDADD = daemon/libudrvd-core.la $(CMOCKA_LIBS)
 daemon_unit_tests = tests/unit/test-daemon-state tests/unit/test-uio-filter \
-	tests/unit/test-daemon-admin
+	tests/unit/test-daemon-admin tests/unit/test-irq
 check_PROGRAMS += $(daemon_unit_tests)
 TESTS += $(daemon_unit_tests)
 tests_unit_test_daemon_state_SOURCES = tests/unit/test-daemon-state.c
@@ -46,3 +47,7 @@ tests_unit_test_daemon_admin_SOURCES = tests/unit/test-daemon-admin.c
 tests_unit_test_daemon_admin_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS)
 tests_unit_test_daemon_admin_CFLAGS = $(DAEMON_TEST_CFLAGS)
 tests_unit_test_daemon_admin_LDADD = $(DAEMON_TEST_LDADD)
+tests_unit_test_irq_SOURCES = tests/unit/test-irq.c
+tests_unit_test_irq_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS)
+tests_unit_test_irq_CFLAGS = $(DAEMON_TEST_CFLAGS)
+tests_unit_test_irq_LDADD = $(DAEMON_TEST_LDADD)

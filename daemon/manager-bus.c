@@ -68,10 +68,11 @@ static int connection_cred(struct connection *c, struct policy_cred *ret)
 	return 0;
 }
 
-static int reply_fds(sd_bus_message *m, const struct uio_dev *u, int ctl, int *fds, char **names,
+static int reply_fds(sd_bus_message *m, const struct lease *l, int ctl, int *fds, char **names,
 		     size_t n, const char *policy)
 {
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	const bool poll = streq(l->irq_mode, "poll");
 	int r;
 
 	r = sd_bus_message_new_method_return(m, &reply);
@@ -86,9 +87,10 @@ static int reply_fds(sd_bus_message *m, const struct uio_dev *u, int ctl, int *f
 	if (r >= 0)
 		r = sd_bus_message_close_container(reply);
 	if (r >= 0)
-		r = sd_bus_message_append(reply, "a{ss}", 5, "backend", "uio", "irq", "intx", "dma",
-					  u->bus_master ? "on" : "off", "reset",
-					  u->reset_method ?: "none", "policy", policy);
+		r = sd_bus_message_append(reply, "a{ss}", 6, "backend", "uio", "irq", l->irq_mode,
+					  "irq_format", poll ? "eventfd64" : "uio32", "dma",
+					  l->uio->bus_master ? "on" : "off", "reset",
+					  l->uio->reset_method ?: "none", "policy", policy);
 	return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
 }
 
@@ -176,6 +178,35 @@ static void acquire_done(struct acquire *a)
 	closep(&a->ctl[0]);
 	closep(&a->ctl[1]);
 	uio_dev_close(a->uio);
+}
+
+/* The irq fd: uio's (INTx, plus an unmask eventfd) or a polling timer's eventfd. */
+static int acquire_irq(struct acquire *a, struct lease *l, const struct policy_grant *g)
+{
+	const char *why;
+	int irq_fd, unmask_fd, r;
+
+	r = lease_setup_irq(l, g, a->dev->irq, &irq_fd, &unmask_fd, &why);
+	if (r < 0)
+		return r;
+	log_info("%s: interrupts: %s.", a->slot, why);
+	if (irq_fd >= 0 && a->n > 0 && streq(a->names[a->n - 1], "irq")) {
+		close(a->fds[a->n - 1]);
+		a->fds[a->n - 1] = irq_fd;
+	}
+	if (unmask_fd >= 0) {
+		int *nf = realloc(a->fds, (a->n + 1) * sizeof(int));
+
+		if (!nf || strv_push(&a->names, "irq-unmask") < 0) {
+			if (nf)
+				a->fds = nf;
+			close(unmask_fd);
+			return -ENOMEM;
+		}
+		a->fds = nf;
+		a->fds[a->n++] = unmask_fd;
+	}
+	return 0;
 }
 
 /* Everything that can refuse a request, in the order a user wants to hear about it. */
@@ -276,8 +307,14 @@ static int method_acquire(sd_bus_message *msg, void *userdata, sd_bus_error *err
 		return r;
 	a.uio = NULL;
 	a.ctl[0] = -1;
-	r = reply_fds(msg, l->uio, a.ctl[1], a.fds, a.names, a.n,
-		      policy_file_get_name(a.decision.file));
+	r = acquire_irq(&a, l, g);
+	if (r < 0) {
+		lease_end(l, "its interrupt could not be set up");
+		return sd_bus_error_setf(error, UDRV_ERROR_FAILED,
+					 "could not set up interrupts for %s: %s", a.slot,
+					 strerror(-r));
+	}
+	r = reply_fds(msg, l, a.ctl[1], a.fds, a.names, a.n, policy_file_get_name(a.decision.file));
 	if (r < 0) {
 		lease_end(l, "the reply could not be sent");
 		return r;
@@ -580,6 +617,13 @@ static int method_get_status(sd_bus_message *msg, void *userdata, sd_bus_error *
 		r = sd_bus_message_close_container(reply);
 	if (r >= 0)
 		r = sd_bus_message_append_strv(reply, m->rejected);
+	if (r >= 0)
+		r = sd_bus_message_open_container(reply, 'a', "(st)");
+	for (struct lease *l = m->leases; r >= 0 && l; l = l->next)
+		if (l->rate.hits)
+			r = sd_bus_message_append(reply, "(st)", l->slot, l->rate.hits);
+	if (r >= 0)
+		r = sd_bus_message_close_container(reply);
 	return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
 }
 
@@ -638,7 +682,7 @@ static const sd_bus_vtable manager_vtable[] = {
 	SD_BUS_METHOD("Bind", "ssb", "s", method_bind, U),
 	SD_BUS_METHOD("Unbind", "sb", "s", method_bind, U),
 	SD_BUS_METHOD("ListLeases", "", "a(suuts)", method_list_leases, U),
-	SD_BUS_METHOD("GetStatus", "", "sta(suuts)a(sutu)asas", method_get_status, U),
+	SD_BUS_METHOD("GetStatus", "", "sta(suuts)a(sutu)asasa(st)", method_get_status, U),
 	SD_BUS_METHOD("Subscribe", "", "", method_subscribe, U),
 	SD_BUS_METHOD("Reload", "", "", method_reload, 0),
 	SD_BUS_SIGNAL("Event", "ssuus", 0),

@@ -36,7 +36,10 @@ struct options {
 	unsigned irqs;
 	unsigned factorial;
 	unsigned pings;
+	unsigned wakeup_seconds; /* --count-wakeups */
+	unsigned storm_seconds;	 /* --storm */
 	int timeout_ms;
+	bool async; /* --async: udrv_irq_enable_async, the unmask eventfd */
 	bool verbose;
 };
 
@@ -196,6 +199,20 @@ static double percentile_us(const uint64_t *v, size_t n, unsigned p)
 }
 
 /* Waits for the interrupt fd; returns the count read, or -errno (-ETIMEDOUT). */
+/* 0 when FD is readable within TIMEOUT_MS, -ETIMEDOUT, or -errno. */
+static int64_t wait_readable(int fd, int timeout_ms)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	int r;
+
+	do
+		r = poll(&p, 1, timeout_ms);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return -errno;
+	return r == 0 ? -ETIMEDOUT : 0;
+}
+
 static int64_t wait_irq(int fd, int timeout_ms)
 {
 	struct pollfd p = {.fd = fd, .events = POLLIN};
@@ -252,7 +269,7 @@ static bool irq_round_trip(struct edu *e, int fd, unsigned i, int64_t *last, uin
 			      status, bit);
 	edu_write(e, EDU_IRQ_ACK, status); /* the line drops before INTx is unmasked */
 	t1 = now_ns();
-	r = udrv_irq_enable(e->dev);
+	r = e->opt->async ? udrv_irq_enable_async(e->dev) : udrv_irq_enable(e->dev);
 	if (r < 0)
 		return report(e, false, "irq", "interrupt %u: udrv_irq_enable: %s", i + 1,
 			      strerror(-r));
@@ -295,13 +312,79 @@ static void check_irqs(struct edu *e)
 	qsort(rt, n, sizeof(*rt), cmp_u64);
 	qsort(en, n, sizeof(*en), cmp_u64);
 	report(e, true, "irq",
-	       "%u round trips, p50 %.1f us, p99 %.1f us (udrv_irq_enable p50 %.1f us, p99 %.1f "
+	       "%u round trips, p50 %.1f us, p99 %.1f us (udrv_irq_enable%s p50 %.1f us, p99 %.1f "
 	       "us)",
-	       n, percentile_us(rt, n, 50), percentile_us(rt, n, 99), percentile_us(en, n, 50),
-	       percentile_us(en, n, 99));
+	       n, percentile_us(rt, n, 50), percentile_us(rt, n, 99), e->opt->async ? "_async" : "",
+	       percentile_us(en, n, 50), percentile_us(en, n, 99));
 out:
 	free(rt);
 	free(en);
+}
+
+/* Polling leases: counts the irq fd's wake-ups for a while, whatever stands behind it. */
+static void count_wakeups(struct edu *e)
+{
+	int fd = udrv_irq_fd(e->dev);
+	uint64_t total = 0, t0, end;
+
+	if (!e->opt->wakeup_seconds)
+		return;
+	if (fd < 0) {
+		report(e, false, "wakeups", "no interrupt fd: %s", strerror(-fd));
+		return;
+	}
+	/* Ticks since the lease began are not part of the measurement. */
+	if (wait_readable(fd, 0) == 0) {
+		uint64_t stale;
+
+		(void)udrv_irq_read(e->dev, &stale);
+	}
+	t0 = now_ns();
+	end = t0 + (uint64_t)e->opt->wakeup_seconds * 1000000000ull;
+	while (now_ns() < end) {
+		uint64_t n;
+		int r = (int)wait_readable(fd, (int)((end - now_ns()) / 1000000) + 1);
+
+		if (r == -ETIMEDOUT)
+			break;
+		if (r < 0 || (r = udrv_irq_read(e->dev, &n)) < 0) {
+			report(e, false, "wakeups", "reading the irq fd: %s", strerror(-r));
+			return;
+		}
+		total += n;
+	}
+	report(e, true, "wakeups", "%" PRIu64 " in %.3f s (irq=%s)", total, (now_ns() - t0) / 1e9,
+	       udrv_device_info(e->dev, "irq") ?: "?");
+}
+
+/* A misbehaving driver: raises an interrupt it never acknowledges and re-enables INTx as
+ * fast as interrupts come. udrvd's IrqRateLimit= must contain it. */
+static void storm(struct edu *e)
+{
+	int fd = udrv_irq_fd(e->dev);
+	uint64_t count = 0, t0, end;
+
+	if (!e->opt->storm_seconds)
+		return;
+	if (fd < 0) {
+		report(e, false, "storm", "no interrupt fd: %s", strerror(-fd));
+		return;
+	}
+	edu_write(e, EDU_IRQ_RAISE, 1); /* the line stays up: never acknowledged */
+	(void)udrv_irq_enable(e->dev);
+	t0 = now_ns();
+	end = t0 + (uint64_t)e->opt->storm_seconds * 1000000000ull;
+	while (now_ns() < end) {
+		uint64_t n;
+
+		if (wait_readable(fd, 100) < 0 || udrv_irq_read(e->dev, &n) < 0)
+			continue;
+		count++;
+		(void)udrv_irq_enable_async(e->dev);
+	}
+	edu_write(e, EDU_IRQ_ACK, 0xffffffff);
+	report(e, true, "storm", "%" PRIu64 " interrupts in %.3f s (%.0f/s)", count,
+	       (now_ns() - t0) / 1e9, count / ((now_ns() - t0) / 1e9));
 }
 
 /* Round trips to udrvd that do nothing: the floor under udrv_irq_enable's cost. */
@@ -341,16 +424,20 @@ static void log_to_stderr(int priority, const char *message, void *userdata)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: edu-driver [--slot SLOT] [--irqs N] [--factorial N] [--pings N]\n"
-		   "                  [--timeout MS] [-v]\n"
-		   "Drives QEMU's edu device through libudrv and checks it. SLOT defaults to the\n"
-		   "lease inherited from 'udrvctl grant SLOT -- edu-driver' (UDRV_SLOT).\n"
-		   "  --irqs N       interrupt round trips (default 100; 0 skips)\n"
-		   "  --factorial N  compute and check 1! .. N! (default 10; 0 skips)\n"
-		   "  --pings N      time N empty round trips to udrvd (default 0)\n"
-		   "  --timeout MS   how long to wait for the device (default 1000)\n"
-		   "  -v, --verbose  show libudrv's messages\n"
-		   "Exit status: 0 when every check passed, 1 otherwise, 2 on bad usage.\n");
+	fprintf(f,
+		"Usage: edu-driver [--slot SLOT] [--irqs N] [--factorial N] [--pings N]\n"
+		"                  [--async] [--count-wakeups S] [--storm S] [--timeout MS] [-v]\n"
+		"Drives QEMU's edu device through libudrv and checks it. SLOT defaults to the\n"
+		"lease inherited from 'udrvctl grant SLOT -- edu-driver' (UDRV_SLOT).\n"
+		"  --irqs N       interrupt round trips (default 100; 0 skips)\n"
+		"  --factorial N  compute and check 1! .. N! (default 10; 0 skips)\n"
+		"  --pings N      time N empty round trips to udrvd (default 0)\n"
+		"  --async        re-enable INTx with udrv_irq_enable_async (the fast path)\n"
+		"  --count-wakeups S  count the irq fd's wake-ups for S seconds (polling)\n"
+		"  --storm S      never acknowledge, re-enable as fast as possible for S s\n"
+		"  --timeout MS   how long to wait for the device (default 1000)\n"
+		"  -v, --verbose  show libudrv's messages\n"
+		"Exit status: 0 when every check passed, 1 otherwise, 2 on bad usage.\n");
 }
 
 static int parse_uint(const char *s, unsigned max, unsigned *ret)
@@ -374,6 +461,9 @@ static int parse_options(int argc, char **argv, struct options *opt)
 		{"factorial", required_argument, NULL, 'f'},
 		{"timeout", required_argument, NULL, 't'},
 		{"pings", required_argument, NULL, 'p'},
+		{"count-wakeups", required_argument, NULL, 'w'},
+		{"storm", required_argument, NULL, 'S'},
+		{"async", no_argument, NULL, 'a'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{},
@@ -382,7 +472,7 @@ static int parse_options(int argc, char **argv, struct options *opt)
 	int c;
 
 	*opt = (struct options){.irqs = 100, .factorial = 10, .timeout_ms = 1000};
-	while ((c = getopt_long(argc, argv, "s:i:f:p:t:vh", options, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, "s:i:f:p:t:w:S:avh", options, NULL)) >= 0) {
 		int r = 0;
 
 		switch (c) {
@@ -401,6 +491,15 @@ static int parse_options(int argc, char **argv, struct options *opt)
 		case 't':
 			r = parse_uint(optarg, 3600000, &timeout);
 			opt->timeout_ms = (int)timeout;
+			break;
+		case 'w':
+			r = parse_uint(optarg, 3600, &opt->wakeup_seconds);
+			break;
+		case 'S':
+			r = parse_uint(optarg, 3600, &opt->storm_seconds);
+			break;
+		case 'a':
+			opt->async = true;
 			break;
 		case 'v':
 			opt->verbose = true;
@@ -452,6 +551,8 @@ int main(int argc, char **argv)
 		check_liveness(&e);
 		check_factorial(&e);
 		check_irqs(&e);
+		count_wakeups(&e);
+		storm(&e);
 		check_pings(&e);
 	}
 	printf("edu-driver: %s: %u of %u checks passed\n", slot, e.checks - e.failed, e.checks);

@@ -37,7 +37,39 @@ int udrv_irq_enable(struct udrv_device *dev)
 
 int udrv_irq_enable_async(struct udrv_device *dev)
 {
+	uint64_t one = 1;
+
+	/* The unmask eventfd: one write, no packet for udrvd to parse. */
+	if (dev->unmask_fd >= 0) {
+		if (ctl_ended(&dev->ctl))
+			return -ENOLINK;
+		return write(dev->unmask_fd, &one, sizeof(one)) == sizeof(one) ? 0 : negative_errno();
+	}
 	return device_call(dev, UDRV_CTL_IRQ_ENABLE, UDRV_CTL_F_NOREPLY, 0, NULL, 0);
+}
+
+int udrv_irq_read(struct udrv_device *dev, uint64_t *ret_count)
+{
+	ssize_t n;
+
+	if (dev->irq_fd < 0)
+		return -ENOENT;
+	if (dev->irq_eventfd) {
+		uint64_t v;
+
+		n = read(dev->irq_fd, &v, sizeof(v));
+		if (n != sizeof(v))
+			return n < 0 ? negative_errno() : -EIO;
+		*ret_count = v;
+	} else {
+		uint32_t v;
+
+		n = read(dev->irq_fd, &v, sizeof(v));
+		if (n != sizeof(v))
+			return n < 0 ? negative_errno() : -EIO;
+		*ret_count = v;
+	}
+	return 0;
 }
 
 int udrv_ping(struct udrv_device *dev)

@@ -28,6 +28,18 @@ int device_new(struct lease *lease, struct udrv_device **ret)
 	ctl_init(&d->ctl, lease_fd(lease, "ctl"), lease->slot);
 	d->config_fd = lease_fd(lease, "config");
 	d->irq_fd = lease_fd(lease, "irq");
+	d->unmask_fd = lease_fd(lease, "irq-unmask");
+	if (d->unmask_fd < 0)
+		d->unmask_fd = -1;
+	if (d->irq_fd >= 0) {
+		char link[64], target[64];
+		ssize_t n;
+
+		/* Polling leases hand an eventfd; an inherited lease carries no info to say so. */
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", d->irq_fd);
+		n = readlink(link, target, sizeof(target) - 1);
+		d->irq_eventfd = n > 0 && (target[n] = 0, strstr(target, "eventfd") != NULL);
+	}
 	for (unsigned i = 0; i < UDRV_BAR_MAX; i++) {
 		struct stat st;
 

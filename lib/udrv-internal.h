@@ -11,10 +11,10 @@
 #include "pci-slot.h"
 #include "udrv.h"
 
-/* ctl, config, bar0..bar5, irq. */
-#define LEASE_MAX_FDS (2 + UDRV_BAR_MAX + 1)
-/* "config" is the longest name. */
-#define LEASE_NAME_MAX 8
+/* ctl, config, bar0..bar5, irq, irq-unmask. */
+#define LEASE_MAX_FDS (2 + UDRV_BAR_MAX + 2)
+/* "irq-unmask" is the longest name. */
+#define LEASE_NAME_MAX 12
 
 /* The fds of one lease, in protocol order: "ctl", "config", then "barN" by increasing N, then
  * "irq" if the function has one. Owns the fds. */
@@ -112,6 +112,8 @@ struct udrv_device {
 	struct ctl ctl;
 	int config_fd;
 	int irq_fd;
+	int unmask_fd; /* "irq-unmask": an eventfd udrvd watches; -1 */
+	bool irq_eventfd; /* the irq fd is an eventfd (polling), not /dev/uioN */
 	int bar_fd[UDRV_BAR_MAX];
 	size_t bar_size[UDRV_BAR_MAX];
 	void *bar_addr[UDRV_BAR_MAX];

@@ -104,20 +104,31 @@ int udrv_bar_write(struct udrv_device *dev, unsigned bar, uint64_t offset, const
 		   size_t len);
 
 /*
- * The interrupt fd (/dev/uioN), owned by DEV: poll() it for POLLIN, then read() exactly 4
- * bytes: a native-endian uint32_t, the total number of interrupts the function has raised
- * since the kernel bound it (not since the last read). A read blocks until that count differs
- * from the one the fd last returned. INTx stays masked after each interrupt until
- * udrv_irq_enable(): acknowledge the cause in the device first, then re-enable.
- * -ENOENT when the lease has no interrupt (udrv_device_info(dev, "irq") is "none").
+ * The interrupt fd, owned by DEV: poll() it for POLLIN, then read it. Two kinds stand behind
+ * it (udrv_device_info(dev, "irq_format"); udrv_irq_read() handles both):
+ *   "uio32" (irq "intx"): /dev/uioN. read() exactly 4 bytes: a native-endian uint32_t, the
+ *     total number of interrupts the function has raised since the kernel bound it (not
+ *     since the last read). INTx stays masked after each interrupt until udrv_irq_enable()
+ *     or udrv_irq_enable_async(): acknowledge the cause in the device first, then re-enable.
+ *   "eventfd64" (irq "poll"): an eventfd udrvd bumps every PollInterval=. read() exactly 8
+ *     bytes: a native-endian uint64_t, the wake-ups since the last read. Nothing to re-enable
+ *     (udrv_irq_enable() succeeds and does nothing): poll the device's own status.
+ * -ENOENT when the lease has no interrupt.
  */
 int udrv_irq_fd(struct udrv_device *dev);
+
+/* Reads the irq fd once (blocking unless the caller made it non-blocking) and returns its
+ * count as described above: the running total for uio32, wake-ups since the last read for
+ * eventfd64. */
+int udrv_irq_read(struct udrv_device *dev, uint64_t *ret_count);
 
 /* Asks udrvd to unmask INTx (clear Command.INTx Disable) and waits for its answer. */
 int udrv_irq_enable(struct udrv_device *dev);
 
-/* The same request without waiting: 0 once it is sent. A failure on udrvd's side is not
- * reported. Events that udrvd queued (the lease's end) are noticed before sending. */
+/* The same request without waiting: 0 once it is sent. It goes through the lease's unmask
+ * eventfd (one write(), the fast path) when udrvd gave one ("irq-unmask"), else as a
+ * no-reply ctl request. A failure on udrvd's side is not reported. udrvd rate-limits both
+ * paths (IrqRateLimit=): past the limit INTx stays masked for 100 ms at a time. */
 int udrv_irq_enable_async(struct udrv_device *dev);
 
 /* Reads LEN bytes of config space at OFFSET through the lease's read-only config fd

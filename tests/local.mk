@@ -32,6 +32,7 @@ TESTS += $(fixture_tests)
 EXTRA_DIST += $(fixture_tests) tests/fixture/lib.sh tests/fixture/daemon-lib.sh tests/fixtures
 
 # VM scenarios of the daemon (the bed itself is in tests/vm/local.mk).
-TESTS += tests/vm/lease-noiommu.sh tests/vm/admin-noiommu.sh
+TESTS += tests/vm/lease-noiommu.sh tests/vm/admin-noiommu.sh tests/vm/irq-noiommu.sh
 EXTRA_DIST += tests/vm/lease-noiommu.sh tests/vm/lease.scenario \
-	tests/vm/admin-noiommu.sh tests/vm/admin.scenario tests/vm/admin.hook
+	tests/vm/admin-noiommu.sh tests/vm/admin.scenario tests/vm/admin.hook \
+	tests/vm/irq-noiommu.sh tests/vm/irq.scenario

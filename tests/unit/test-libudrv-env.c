@@ -127,7 +127,8 @@ static void test_bad_env(void **state)
 		{slot, "+2", "ctl:config", -EINVAL},
 		{slot, " 2", "ctl:config", -EINVAL},
 		{slot, "2 ", "ctl:config", -EINVAL},
-		{slot, "10", "ctl:config:bar0:bar1:bar2:bar3:bar4:bar5:irq:irq", -EINVAL},
+		{slot, "11", "ctl:config:bar0:bar1:bar2:bar3:bar4:bar5:irq:irq-unmask:irq", -EINVAL},
+		{slot, "4", "ctl:config:irq-unmask:irq", -EINVAL},
 		{slot, "100", "ctl:config", -EINVAL},
 		{slot, "4294967298", "ctl:config", -EINVAL},
 		/* names */
