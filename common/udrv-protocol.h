@@ -17,16 +17,27 @@
  *   Acquire(s slot) -> (h ctl, a(sh) fds, a{ss} info)
  *       Any user. Checks policy for the caller, prepares the device and returns the lease's
  *       ctl socket, then the device fds named "config" (read-only), "barN" (each granted
- *       BAR), "irq" (/dev/uioN: read() gives a 4-byte native-endian interrupt count), in
- *       that order. INFO has "backend", "irq" (intx|poll|none), "dma" (off|on), "reset"
+ *       BAR), "irq" and, for INTx, "irq-unmask", in that order. "irq" is /dev/uioN
+ *       (irq_format uio32: read() gives a 4-byte running interrupt count) or, when polling,
+ *       an eventfd (eventfd64: 8 bytes, wake-ups since the last read). "irq-unmask" is an
+ *       eventfd: writing any 8-byte value asks udrvd to clear INTx Disable (rate-limited).
+ *       INFO has "backend", "irq" (intx|poll), "irq_format", "dma" (off|on), "reset"
  *       (the method that ran, or "fallback"), "policy" (deciding file).
+ *   Check(s slot) -> (s plan)
+ *       Any user: Acquire's checks and what it would do, without doing it.
+ *   Release(s slot, b dry_run) -> (s done)      holder or admin
+ *   Revoke(s slot, b dry_run) -> (s done)       admin: ends the lease, drops standing grants
+ *   GrantUser(u uid, s slot, t usec, b dry_run) -> (s done)   admin: a standing grant
+ *   Bind(s slot, s driver, b dry_run), Unbind(s slot, b dry_run) -> (s done)   admin
+ *   GetStatus() -> (s version, t uptime, a(suuts) leases, a(sutu) grants, as policy,
+ *       as rejected, a(st) storms)
+ *   Subscribe(): the connection then gets Event(s type, s slot, u uid, u pid, s text).
  *       Errors: org.udrv.Error.Denied, .Busy, .InUse, .NoDevice, .InvalidSlot, .Failed.
- *   Release(s slot)
- *       The holder's uid or root: ends the lease now.
  *   ListLeases() -> a(suuts)
  *       Any user: slot, uid, pid, start time (CLOCK_REALTIME usec), holder's command name.
  *   Reload()
  *       root only: re-reads policy (as SIGHUP does).
+ * "admin": uid 0 or a member of udrvd --admin-group, from SO_PEERCRED/SO_PEERGROUPS.
  */
 #define UDRV_ERROR_DENIED "org.udrv.Error.Denied"
 #define UDRV_ERROR_BUSY "org.udrv.Error.Busy"
@@ -48,13 +59,13 @@
 enum udrv_ctl_op {
 	UDRV_CTL_PING = 1,	   /* no effect: measures the channel */
 	UDRV_CTL_IRQ_ENABLE = 2,   /* clear INTx Disable so the next interrupt can arrive */
-	UDRV_CTL_CONFIG_READ = 3,  /* OFFSET, LEN: the client's view of config space */
+	UDRV_CTL_CONFIG_READ = 3,  /* OFFSET, LEN (bytes wanted, no data follows) */
 	UDRV_CTL_CONFIG_WRITE = 4, /* OFFSET, LEN, data: a mediated write */
 	UDRV_CTL_RELEASE = 5,	   /* end the lease now */
 };
 
 enum udrv_ctl_event {
-	UDRV_CTL_EV_LEASE_ENDED = 100, /* OFFSET carries nothing; STATUS says why (-errno) */
+	UDRV_CTL_EV_LEASE_ENDED = 100, /* STATUS: 0, or -ECANCELED when revoked */
 };
 
 #define UDRV_CTL_F_NOREPLY 0x1u
@@ -75,7 +86,7 @@ struct udrv_ctl_reply {
 } __attribute__((packed));
 
 /* Inherited leases (`udrvctl grant SLOT -- CMD`): fds from 3 upwards, in the LISTEN_FDS
- * style. UDRV_SLOT=slot, UDRV_FDS=count, UDRV_FDNAMES=ctl:config:bar0:...:irq. */
+ * style. UDRV_SLOT=slot, UDRV_FDS=count, UDRV_FDNAMES=ctl:config:bar0:...:irq:irq-unmask. */
 #define UDRV_ENV_SLOT "UDRV_SLOT"
 #define UDRV_ENV_FDS "UDRV_FDS"
 #define UDRV_ENV_FDNAMES "UDRV_FDNAMES"
