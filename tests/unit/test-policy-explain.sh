@@ -66,6 +66,8 @@ has "MaxLeaseTime= set" "$(setting MaxLeaseTime=8h 60-edu.policy:11)"
 has "MemlockLimit= default" "$(setting MemlockLimit=64M default)"
 has "IrqRateLimit= default" "$(setting IrqRateLimit=100000 default)"
 has "GroupUnbind= default" "$(setting GroupUnbind=no default)"
+has "StrayHolders= default" "$(setting StrayHolders=kill default)"
+has "RevokeGracePeriod= default" "$(setting RevokeGracePeriod=5s default)"
 lacks "unset [Match] keys are not shown" "Slot="
 has "verdict" "granted: root is listed in Users= (60-edu.policy:7)"
 has "the broken file is reported and ignored" \
@@ -141,7 +143,7 @@ assert s["Backend"] == {"value": "uio", "line": 8}, s["Backend"]
 assert s["Reset"] == {"value": "auto", "line": None}, s["Reset"]
 assert s["Users"]["value"] == "root 4000000001"
 assert "Slot" not in s and s["Vendor"]["line"] == 3
-assert len(s) == 2 + 13, sorted(s)
+assert len(s) == 2 + 15, sorted(s)
 assert j["granted"] is True
 assert j["reason"] == "granted: root is listed in Users= (60-edu.policy:7)"
 PY
