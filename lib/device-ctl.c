@@ -43,7 +43,8 @@ int udrv_irq_enable_async(struct udrv_device *dev)
 	if (dev->unmask_fd >= 0) {
 		if (ctl_ended(&dev->ctl))
 			return -ENOLINK;
-		return write(dev->unmask_fd, &one, sizeof(one)) == sizeof(one) ? 0 : negative_errno();
+		return write(dev->unmask_fd, &one, sizeof(one)) == sizeof(one) ? 0
+									       : negative_errno();
 	}
 	return device_call(dev, UDRV_CTL_IRQ_ENABLE, UDRV_CTL_F_NOREPLY, 0, NULL, 0);
 }

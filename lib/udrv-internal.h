@@ -112,7 +112,7 @@ struct udrv_device {
 	struct ctl ctl;
 	int config_fd;
 	int irq_fd;
-	int unmask_fd; /* "irq-unmask": an eventfd udrvd watches; -1 */
+	int unmask_fd;	  /* "irq-unmask": an eventfd udrvd watches; -1 */
 	bool irq_eventfd; /* the irq fd is an eventfd (polling), not /dev/uioN */
 	int bar_fd[UDRV_BAR_MAX];
 	size_t bar_size[UDRV_BAR_MAX];
