@@ -1,0 +1,295 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Measures an edu device through a udrv lease: MMIO via udrv_map_bar, interrupts, udrv_ping. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench-util.h"
+#include "udrv.h"
+
+struct options {
+	const char *slot; /* NULL: the inherited lease's (UDRV_SLOT) */
+	const char *samples, *turns;
+	bool first, async;
+	unsigned rounds, iterations, batches, irqs, pings, warmup;
+	int timeout_ms;
+};
+
+static int enable_sync(void *userdata)
+{
+	return udrv_irq_enable(userdata);
+}
+
+static int enable_async(void *userdata)
+{
+	return udrv_irq_enable_async(userdata);
+}
+
+/* Batches of udrv_ping round trips, each followed by a batch on the socketpair floor. */
+static int run_pings(FILE *out, struct udrv_device *dev, const struct options *opt)
+{
+	size_t total = (size_t)opt->batches * opt->pings, n_ping = 0, n_floor = 0;
+	uint64_t *ping = calloc(total, sizeof(*ping)), *base = calloc(total, sizeof(*base));
+	struct bench_floor f;
+	int r, r2;
+
+	if (!ping || !base) {
+		free(ping);
+		free(base);
+		return -ENOMEM;
+	}
+	r = bench_floor_start(&f);
+	for (unsigned b = 1; r == 0 && b <= opt->batches; b++) {
+		for (unsigned i = 0; r == 0 && i < opt->warmup + opt->pings; i++) {
+			uint64_t t0 = bench_now_ns(), ns;
+
+			r = udrv_ping(dev);
+			ns = bench_now_ns() - t0;
+			if (r == 0 && i >= opt->warmup) {
+				bench_sample(out, "rpc", "udrv_ping", ns, b);
+				ping[n_ping++] = ns;
+			}
+		}
+		if (r == 0)
+			r = bench_floor_batch(&f, out, opt->pings, opt->warmup, b, base, &n_floor);
+	}
+	r2 = bench_floor_stop(&f);
+	if (r == 0 && r2 < 0)
+		r = r2;
+	if (r == 0) {
+		bench_print_latency("rpc udrv_ping", ping, n_ping);
+		bench_print_latency("rpc socketpair", base, n_floor);
+	}
+	free(ping);
+	free(base);
+	return r;
+}
+
+/* BATCHES batches re-enabled with udrv_irq_enable(); with --async each is followed by one
+ * re-enabled with udrv_irq_enable_async(), numbered so that bench-direct's batches pair up. */
+static int run_irqs(FILE *out, struct udrv_device *dev, volatile uint32_t *regs, int fd,
+		    const struct options *opt, struct bench_turns *turns)
+{
+	size_t cap = (size_t)opt->batches * opt->irqs;
+	struct bench_irq_stats sync, async;
+	int r;
+
+	r = bench_irq_stats_init(&sync, cap);
+	if (r < 0)
+		return r;
+	r = bench_irq_stats_init(&async, opt->async ? cap : 0);
+	if (r < 0) {
+		bench_irq_stats_done(&sync, "udrv");
+		return r;
+	}
+	for (unsigned b = 1; r == 0 && b <= opt->batches; b++) {
+		r = bench_irq_batch(out, "udrv", regs, fd, enable_sync, dev, opt->irqs, opt->warmup,
+				    opt->timeout_ms, opt->async ? 2 * b - 1 : b, turns, &sync);
+		if (r < 0)
+			fprintf(stderr, "bench-udrv: interrupts with udrv_irq_enable: %s\n",
+				strerror(-r));
+		else if (opt->async) {
+			r = bench_irq_batch(out, "udrv-async", regs, fd, enable_async, dev,
+					    opt->irqs, opt->warmup, opt->timeout_ms, 2 * b, turns,
+					    &async);
+			if (r < 0)
+				fprintf(stderr,
+					"bench-udrv: interrupts with udrv_irq_enable_async: %s\n",
+					strerror(-r));
+		}
+	}
+	bench_irq_stats_done(&sync, "udrv");
+	if (opt->async)
+		bench_irq_stats_done(&async, "udrv-async");
+	else
+		bench_irq_stats_done(&async, NULL);
+	return r;
+}
+
+static int run(FILE *out, struct udrv_device *dev, const struct options *opt,
+	       struct bench_turns *turns)
+{
+	volatile uint32_t *regs;
+	void *addr;
+	size_t len;
+	int fd, r;
+
+	r = udrv_map_bar(dev, 0, &addr, &len);
+	if (r < 0) {
+		fprintf(stderr, "bench-udrv: udrv_map_bar: %s\n", strerror(-r));
+		return r;
+	}
+	if (len < EDU_BAR0_MIN_SIZE) {
+		fprintf(stderr, "bench-udrv: BAR0 is only %zu bytes: not an edu device\n", len);
+		return -ENODEV;
+	}
+	regs = addr;
+	if (opt->rounds > 0) {
+		r = bench_mmio(out, "udrv", regs, opt->rounds, opt->iterations, turns);
+		if (r < 0) {
+			fprintf(stderr, "bench-udrv: MMIO rounds: %s\n", strerror(-r));
+			return r;
+		}
+	}
+	if (opt->irqs > 0) {
+		fd = udrv_irq_fd(dev);
+		if (fd < 0) {
+			fprintf(stderr, "bench-udrv: udrv_irq_fd: %s\n", strerror(-fd));
+			return fd;
+		}
+		r = run_irqs(out, dev, regs, fd, opt, turns);
+		if (r < 0)
+			return r;
+	}
+	if (opt->pings > 0) {
+		r = run_pings(out, dev, opt);
+		if (r < 0)
+			fprintf(stderr, "bench-udrv: udrv_ping and the socketpair floor: %s\n",
+				strerror(-r));
+	}
+	return r;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: bench-udrv [--slot SLOT] [--samples FILE] [--turns WAIT,GIVE [--first]]\n"
+		"         [--rounds N] [--iterations N] [--batches N] [--irqs N] [--async]\n"
+		"         [--pings N] [--warmup N] [--timeout MS]\n"
+		"Measures QEMU's edu device through libudrv: ROUNDS MMIO rounds of ITERATIONS\n"
+		"write and read-back pairs on BAR0 (udrv_map_bar); BATCHES batches of IRQS\n"
+		"interrupt round trips re-enabled with udrv_irq_enable (or, with --async,\n"
+		"udrv_irq_enable_async); then BATCHES batches of PINGS udrv_ping round trips,\n"
+		"each followed by as many on a socketpair to a forked echo process (the floor).\n"
+		"A count of 0 skips that part. --turns takes turns with bench-direct, round by\n"
+		"round and batch by batch (see bench/bench.scenario). SLOT defaults to the lease\n"
+		"inherited from 'udrvctl grant SLOT -- bench-udrv'. Raw samples are appended to\n"
+		"FILE (default stdout) as METRIC<TAB>VARIANT<TAB>VALUE<TAB>BATCH.\n");
+}
+
+static int parse_options(int argc, char **argv, struct options *opt)
+{
+	static const struct option options[] = {
+		{"slot", required_argument, NULL, 's'},
+		{"samples", required_argument, NULL, 'o'},
+		{"turns", required_argument, NULL, 'T'},
+		{"first", no_argument, NULL, 'F'},
+		{"rounds", required_argument, NULL, 'r'},
+		{"iterations", required_argument, NULL, 'n'},
+		{"batches", required_argument, NULL, 'b'},
+		{"irqs", required_argument, NULL, 'i'},
+		{"async", no_argument, NULL, 'a'},
+		{"pings", required_argument, NULL, 'p'},
+		{"warmup", required_argument, NULL, 'w'},
+		{"timeout", required_argument, NULL, 't'},
+		{"help", no_argument, NULL, 'h'},
+		{},
+	};
+	unsigned timeout = 5000;
+	int c;
+
+	*opt = (struct options){.rounds = 100,
+				.iterations = 50000,
+				.batches = 30,
+				.irqs = 100,
+				.pings = 100,
+				.warmup = 10};
+	while ((c = getopt_long(argc, argv, "s:o:T:Fr:n:b:i:ap:w:t:h", options, NULL)) >= 0) {
+		int r = 0;
+
+		switch (c) {
+		case 's':
+			opt->slot = optarg;
+			break;
+		case 'o':
+			opt->samples = optarg;
+			break;
+		case 'T':
+			opt->turns = optarg;
+			break;
+		case 'F':
+			opt->first = true;
+			break;
+		case 'r':
+			r = bench_parse_uint(optarg, 0, 1000, &opt->rounds);
+			break;
+		case 'n':
+			r = bench_parse_uint(optarg, 1, 100000000, &opt->iterations);
+			break;
+		case 'b':
+			r = bench_parse_uint(optarg, 1, 1000, &opt->batches);
+			break;
+		case 'i':
+			r = bench_parse_uint(optarg, 0, 1000000, &opt->irqs);
+			break;
+		case 'a':
+			opt->async = true;
+			break;
+		case 'p':
+			r = bench_parse_uint(optarg, 0, 1000000, &opt->pings);
+			break;
+		case 'w':
+			r = bench_parse_uint(optarg, 0, 100000, &opt->warmup);
+			break;
+		case 't':
+			r = bench_parse_uint(optarg, 1, 3600000, &timeout);
+			break;
+		case 'h':
+			usage(stdout);
+			exit(EXIT_SUCCESS);
+		default:
+			usage(stderr);
+			return -EINVAL;
+		}
+		if (r < 0) {
+			fprintf(stderr, "bench-udrv: bad number '%s'\n", optarg);
+			return r;
+		}
+	}
+	opt->timeout_ms = (int)timeout;
+	if (optind < argc) {
+		fprintf(stderr, "bench-udrv: unexpected argument '%s'\n", argv[optind]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct bench_turns turns;
+	struct udrv_device *dev;
+	struct udrv_error error;
+	struct options opt;
+	FILE *out;
+	int r;
+
+	if (parse_options(argc, argv, &opt) < 0)
+		return 2;
+	r = bench_turns_open(&turns, opt.turns, opt.first);
+	if (r < 0) {
+		fprintf(stderr, "bench-udrv: --turns %s: %s\n", opt.turns, strerror(-r));
+		return 1;
+	}
+	out = bench_open_samples(opt.samples);
+	if (!out) {
+		fprintf(stderr, "bench-udrv: cannot open %s: %s\n", opt.samples, strerror(errno));
+		return 1;
+	}
+	r = udrv_open_error(opt.slot, &dev, &error);
+	if (r < 0) {
+		fprintf(stderr, "bench-udrv: cannot open the device: %s\n", error.message);
+		(void)bench_close_samples(out);
+		return 1;
+	}
+	r = run(out, dev, &opt, &turns);
+	udrv_close(dev);
+	bench_turns_close(&turns);
+	if (bench_close_samples(out) < 0 && r == 0) {
+		fprintf(stderr, "bench-udrv: cannot write the samples\n");
+		r = -EIO;
+	}
+	return r < 0 ? 1 : 0;
+}
