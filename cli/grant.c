@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* `udrvctl grant SLOT -- CMD [ARGS...]`: obtain a lease and run CMD with its fds from fd 3. */
 #include <dirent.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 
@@ -11,7 +12,7 @@
 #include "udrvctl.h"
 
 static const char grant_usage[] =
-	"usage: udrvctl grant [--dry-run] SLOT -- CMD [ARGS...]\n"
+	"usage: udrvctl grant [--dry-run] SLOT[,SLOT...] -- CMD [ARGS...]\n"
 	"       udrvctl grant --user USER [--for DURATION] [--dry-run] SLOT";
 
 static void closedirp(DIR **d)
@@ -108,15 +109,84 @@ static int parse_args(int argc, char **argv, struct grant_args *ret)
 	return 0;
 }
 
+#define GRANT_MAX_SLOTS 8
+
+static void leases_free(struct lease **l, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		lease_free(l[i]);
+}
+
+/* Acquires every slot of "SLOT[,SLOT...]"; on a refusal prints it and returns the exit code. */
+static int acquire_all(const char *path, const char *arg, struct lease **leases, size_t *ret_n)
+{
+	_cleanup_free_ char *copy = strdup(arg);
+	char *save = NULL;
+	size_t n = 0;
+
+	if (!copy)
+		return log_oom(), EXIT_DENIED;
+	for (char *w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+		struct udrv_error error;
+		char slot[PCI_SLOT_LEN];
+
+		if (n == GRANT_MAX_SLOTS || pci_slot_normalize(w, slot) < 0) {
+			if (n == GRANT_MAX_SLOTS)
+				log_error("at most %d slots at once; '%s' is one too many.",
+					  GRANT_MAX_SLOTS, w);
+			else
+				log_error("'%s' is not a PCI slot: expected DDDD:BB:DD.F, e.g. "
+					  "0000:03:00.0.",
+					  w);
+			leases_free(leases, n);
+			return EXIT_USAGE;
+		}
+		/* AcquireNode: on VFIO the command opens /dev/vfio/N itself, as DPDK does. */
+		if (lease_acquire_method(path, "AcquireNode", slot, &leases[n], &error) < 0) {
+			cli_print_refusal(&error);
+			leases_free(leases, n);
+			return cli_refusal_exit(&error);
+		}
+		n++;
+	}
+	if (n == 0) {
+		log_error("no slot given; %s", grant_usage);
+		return EXIT_USAGE;
+	}
+	*ret_n = n;
+	return 0;
+}
+
+/* The first lease's fds go to 3.. with UDRV_* set; the other leases live on through their ctl
+ * fds, which follow (a multi-port app such as testpmd needs them held, not used). */
+static int pass_leases(struct lease **leases, size_t n)
+{
+	int extra[GRANT_MAX_SLOTS], next;
+	size_t k = 0;
+	int r;
+
+	for (size_t i = 1; i < n; i++) {
+		extra[k] = fcntl(lease_fd(leases[i], "ctl"), F_DUPFD_CLOEXEC, 100);
+		if (extra[k] < 0)
+			return negative_errno();
+		k++;
+	}
+	r = lease_export(leases[0], UDRV_FDS_START);
+	if (r < 0)
+		return r;
+	next = UDRV_FDS_START + (int)leases[0]->n_fds;
+	for (size_t i = 0; i < k; i++, next++)
+		if (dup2(extra[i], next) < 0) /* dup2 leaves FD_CLOEXEC off on NEXT */
+			return negative_errno();
+	return close_from(next);
+}
+
 int verb_grant(int argc, char **argv, const struct udrvctl_ctx *ctx)
 {
-	_cleanup_lease_ struct lease *lease = NULL;
 	_cleanup_free_ char *path = NULL;
-	struct udrv_error error;
+	struct lease *leases[GRANT_MAX_SLOTS];
 	struct grant_args args = {};
-	char slot[PCI_SLOT_LEN];
-	const char *arg;
-	char **cmd;
+	size_t n = 0;
 	int r;
 
 	if (parse_args(argc, argv, &args) < 0)
@@ -125,31 +195,23 @@ int verb_grant(int argc, char **argv, const struct udrvctl_ctx *ctx)
 		return cli_standing_grant(ctx, args.user, args.duration, args.dry, args.slot);
 	if (args.dry)
 		return cli_grant_dry_run(ctx, args.slot);
-	arg = args.slot;
-	cmd = args.cmd;
-	if (pci_slot_normalize(arg, slot) < 0) {
-		log_error("'%s' is not a PCI slot: expected DDDD:BB:DD.F, e.g. 0000:03:00.0.", arg);
-		return EXIT_USAGE;
-	}
 	r = udrvd_socket_path(ctx->root, getenv("UDRV_SOCKET"), &path);
 	if (r < 0) {
 		log_oom();
 		return EXIT_DENIED;
 	}
-	r = lease_acquire(path, slot, &lease, &error);
+	r = acquire_all(path, args.slot, leases, &n);
+	if (r != 0)
+		return r;
+	log_debug("Acquired %zu lease(s).", n);
+	r = pass_leases(leases, n);
 	if (r < 0) {
-		cli_print_refusal(&error);
-		return cli_refusal_exit(&error);
-	}
-	log_debug("Acquired %s: %zu fds.", slot, lease->n_fds);
-	r = lease_export(lease, UDRV_FDS_START);
-	if (r >= 0)
-		r = close_from(UDRV_FDS_START + (int)lease->n_fds);
-	if (r < 0) {
-		log_error_errno(r, "cannot pass the lease on %s to '%s': %m", slot, cmd[0]);
+		log_error_errno(r, "cannot pass the lease on %s to '%s': %m", args.slot,
+				args.cmd[0]);
+		leases_free(leases, n);
 		return EXIT_DENIED;
 	}
-	execvp(cmd[0], cmd);
-	log_error_errno(errno, "cannot run '%s': %m", cmd[0]);
+	execvp(args.cmd[0], args.cmd);
+	log_error_errno(errno, "cannot run '%s': %m", args.cmd[0]);
 	return 127;
 }

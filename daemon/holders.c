@@ -12,11 +12,17 @@
 
 #define MAPS_MAX (16u << 20)
 
+/* A pattern ending in '/' names a directory and matches everything below it; any other
+ * names one file exactly (so /dev/vfio/1 does not match /dev/vfio/10). */
 static bool path_matches(const char *path, char *const *paths)
 {
-	for (size_t i = 0; paths && paths[i]; i++)
-		if (startswith(path, paths[i]))
+	for (size_t i = 0; paths && paths[i]; i++) {
+		size_t n = strlen(paths[i]);
+
+		if (n && paths[i][n - 1] == '/' ? startswith(path, paths[i])
+						: streq(path, paths[i]))
 			return true;
+	}
 	return false;
 }
 

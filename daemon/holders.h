@@ -14,9 +14,10 @@ struct holder {
 };
 
 /* Scans ROOT/proc for processes other than udrvd itself (and EXCEPT, when > 0) whose fds or
- * mappings name a path that starts with one of PATHS (NULL-terminated, absolute as the
- * process sees them, e.g. "/sys/devices/pci0000:00/0000:00:03.0/0000:01:00.0/" and
- * "/dev/uio0"). A process is listed once. *RET is NULL and *RET_N 0 when there are none. */
+ * mappings name one of PATHS (NULL-terminated, absolute as the process sees them): a path
+ * ending in '/' matches everything below it ("/sys/devices/.../0000:01:00.0/"), any other
+ * exactly ("/dev/uio0" but not "/dev/uio01"). A process is listed once. *RET is NULL and
+ * *RET_N 0 when there are none. */
 int holders_find(const char *root, char *const *paths, pid_t except, struct holder **ret,
 		 size_t *ret_n);
 

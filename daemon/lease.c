@@ -10,6 +10,7 @@
 
 #include "audit.h"
 #include "backend-uio.h"
+#include "backend-vfio.h"
 #include "holders.h"
 #include "lease.h"
 #include "log.h"
@@ -177,27 +178,34 @@ static int ctl_config_read(struct lease *l, const struct udrv_ctl_req *req)
 	return ctl_reply(l, req, r, buf, r < 0 ? 0 : req->len);
 }
 
-static int ctl_handle(struct lease *l, const struct udrv_ctl_req *req, const uint8_t *data,
-		      size_t data_len)
+static int ctl_config_write(struct lease *l, const struct udrv_ctl_req *req, const uint8_t *data,
+			    size_t data_len)
 {
 	int r;
 
+	if (req->len != data_len)
+		return ctl_reply(l, req, -EINVAL, NULL, 0);
+	r = uio_dev_config_write(l->uio, req->offset, data, data_len);
+	if (r == -EPERM)
+		log_notice("%s: refused config write of %zu bytes at 0x%x from uid %u (pid %d).",
+			   l->slot, data_len, req->offset, (unsigned)l->uid, (int)l->pid);
+	return ctl_reply(l, req, r, NULL, 0);
+}
+
+static int ctl_handle(struct lease *l, const struct udrv_ctl_req *req, const uint8_t *data,
+		      size_t data_len)
+{
 	switch (req->op) {
 	case UDRV_CTL_PING:
 		return ctl_reply(l, req, 0, NULL, 0);
 	case UDRV_CTL_IRQ_ENABLE:
 		return ctl_reply(l, req, lease_irq_enable(l), NULL, 0);
 	case UDRV_CTL_CONFIG_READ:
-		return ctl_config_read(l, req);
 	case UDRV_CTL_CONFIG_WRITE:
-		if (req->len != data_len)
-			return ctl_reply(l, req, -EINVAL, NULL, 0);
-		r = uio_dev_config_write(l->uio, req->offset, data, data_len);
-		if (r == -EPERM)
-			log_notice("%s: refused config write of %zu bytes at 0x%x from uid %u "
-				   "(pid %d).",
-				   l->slot, data_len, req->offset, (unsigned)l->uid, (int)l->pid);
-		return ctl_reply(l, req, r, NULL, 0);
+		if (!l->uio) /* VFIO: vfio-pci virtualizes config space itself */
+			return ctl_reply(l, req, -EOPNOTSUPP, NULL, 0);
+		return req->op == UDRV_CTL_CONFIG_READ ? ctl_config_read(l, req)
+						       : ctl_config_write(l, req, data, data_len);
 	case UDRV_CTL_RELEASE:
 		(void)ctl_reply(l, req, 0, NULL, 0);
 		lease_end(l, "released by its holder");
@@ -267,6 +275,12 @@ static int lease_paths(struct lease *l, char ***ret)
 
 		if (asprintf(&r2, "dev/uio%d", l->uio->uio_num) < 0 ||
 		    root_join(l->manager->root, r2, &uio) < 0 || strv_push(&paths, uio) < 0)
+			return -ENOMEM;
+	}
+	if (l->vfio) {
+		_cleanup_free_ char *group = NULL;
+
+		if (vfio_dev_group_path(l->vfio, &group) >= 0 && strv_push(&paths, group) < 0)
 			return -ENOMEM;
 	}
 	*ret = TAKE_PTR(paths);
@@ -377,7 +391,7 @@ static int arm_timer(struct lease *l, uint64_t usec)
 }
 
 int lease_new(struct manager *m, const char *slot, uid_t uid, pid_t pid, struct policy_file *policy,
-	      struct uio_dev *uio, int ctl_fd, struct lease **ret)
+	      struct uio_dev *uio, struct vfio_dev *vfio, int ctl_fd, struct lease **ret)
 {
 	const struct policy_grant *g = policy_file_get_grant(policy);
 	struct lease *l = calloc(1, sizeof(*l));
@@ -407,6 +421,7 @@ int lease_new(struct manager *m, const char *slot, uid_t uid, pid_t pid, struct 
 	}
 	(void)sd_event_source_set_description(l->ctl_source, "lease-ctl");
 	l->uio = uio;
+	l->vfio = vfio;
 	manager_add_lease(m, l);
 	manager_emit(m, "lease-started", l->slot, l->uid, l->pid, l->comm);
 	*ret = l;
@@ -440,6 +455,29 @@ void lease_revoke(struct lease *l, const char *why)
 	l->revoke_deadline += g->revoke_grace_usec;
 }
 
+/* vfio-pci cannot be unbound while a process still holds the group (unbinding would block):
+ * the holders were dealt with above, so retry the give-back briefly, then leave it to the
+ * next start's recovery, which finds the record. */
+static void lease_close_vfio(struct lease *l)
+{
+	const char *root = l->manager->root;
+	char slot[PCI_SLOT_LEN];
+	int r;
+
+	memcpy(slot, l->slot, PCI_SLOT_LEN);
+	r = vfio_dev_close(l->vfio);
+	l->vfio = NULL;
+	for (int i = 0; r == -EBUSY && i < 20; i++) {
+		usleep(50000);
+		r = vfio_dev_recover(root, slot);
+	}
+	if (r < 0)
+		log_error_errno(r,
+				"%s: still held after its lease ended; it stays confined on "
+				"vfio-pci until udrvd restarts: %m",
+				slot);
+}
+
 void lease_end(struct lease *l, const char *why)
 {
 	if (l->ending)
@@ -459,7 +497,9 @@ void lease_end(struct lease *l, const char *why)
 	audit_event("ended", l->slot, l->uid, l->pid, policy_file_get_name(l->policy),
 		    "Lease on %s ended: %s", l->slot, why);
 	manager_emit(l->manager, "lease-ended", l->slot, l->uid, l->pid, why);
-	if (l->device_gone)
+	if (l->vfio)
+		lease_close_vfio(l);
+	else if (l->device_gone)
 		uio_dev_forget(l->uio);
 	else
 		uio_dev_close(l->uio);

@@ -13,6 +13,7 @@
 
 struct manager;
 struct uio_dev;
+struct vfio_dev;
 
 struct lease {
 	struct manager *manager;
@@ -23,8 +24,10 @@ struct lease {
 	char comm[64];
 	uint64_t since_usec; /* CLOCK_REALTIME */
 	struct policy_file *policy;
-	struct uio_dev *uio;
-	int ctl_fd; /* udrvd's end of the ctl socketpair; -1 once the holder was told */
+	struct uio_dev *uio;   /* the UIO backend, or */
+	struct vfio_dev *vfio; /* the VFIO backend */
+	bool node;	       /* VFIO node mode: the holder opens /dev/vfio/N itself */
+	int ctl_fd;	       /* udrvd's end of the ctl socketpair; -1 once the holder was told */
 	sd_event_source *ctl_source;
 	sd_event_source *timer;	  /* MaxLeaseTime=, then a revoke's grace period */
 	uint64_t revoke_deadline; /* CLOCK_MONOTONIC */
@@ -51,9 +54,9 @@ int lease_setup_irq(struct lease *l, const struct policy_grant *g, int device_ir
 /* IRQ_ENABLE: clears INTx Disable unless the rate limit holds it masked. */
 int lease_irq_enable(struct lease *l);
 
-/* Starts watching CTL_FD (udrvd's end); takes ownership of UIO and CTL_FD. */
+/* Starts watching CTL_FD (udrvd's end); takes ownership of UIO or VFIO, and of CTL_FD. */
 int lease_new(struct manager *m, const char *slot, uid_t uid, pid_t pid, struct policy_file *policy,
-	      struct uio_dev *uio, int ctl_fd, struct lease **ret);
+	      struct uio_dev *uio, struct vfio_dev *vfio, int ctl_fd, struct lease **ret);
 
 /* Re-reads the holder's command name: after `udrvctl grant -- CMD` it is CMD's. */
 void lease_update_comm(struct lease *l);

@@ -11,6 +11,7 @@
 
 #include "audit.h"
 #include "backend-uio.h"
+#include "backend-vfio.h"
 #include "driver.h"
 #include "lease.h"
 #include "log.h"
@@ -18,6 +19,7 @@
 #include "manager.h"
 #include "pci-device.h"
 #include "strv.h"
+#include "sysfs.h"
 #include "udrv-protocol.h"
 
 void connection_free(struct connection *c)
@@ -68,11 +70,24 @@ static int connection_cred(struct connection *c, struct policy_cred *ret)
 	return 0;
 }
 
+static int append_info(sd_bus_message *reply, const struct lease *l, const char *policy)
+{
+	if (l->vfio)
+		return sd_bus_message_append(reply, "a{ss}", 7, "backend", "vfio", "irq",
+					     l->vfio->irq, "irq_format", "eventfd64", "dma", "on",
+					     "reset", l->vfio->reset_method ?: "none", "policy",
+					     policy, "mode", l->node ? "node" : "fd");
+	return sd_bus_message_append(reply, "a{ss}", 6, "backend", "uio", "irq", l->irq_mode,
+				     "irq_format",
+				     streq(l->irq_mode, "poll") ? "eventfd64" : "uio32", "dma",
+				     l->uio->bus_master ? "on" : "off", "reset",
+				     l->uio->reset_method ?: "none", "policy", policy);
+}
+
 static int reply_fds(sd_bus_message *m, const struct lease *l, int ctl, int *fds, char **names,
 		     size_t n, const char *policy)
 {
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-	const bool poll = streq(l->irq_mode, "poll");
 	int r;
 
 	r = sd_bus_message_new_method_return(m, &reply);
@@ -87,10 +102,7 @@ static int reply_fds(sd_bus_message *m, const struct lease *l, int ctl, int *fds
 	if (r >= 0)
 		r = sd_bus_message_close_container(reply);
 	if (r >= 0)
-		r = sd_bus_message_append(reply, "a{ss}", 6, "backend", "uio", "irq", l->irq_mode,
-					  "irq_format", poll ? "eventfd64" : "uio32", "dma",
-					  l->uio->bus_master ? "on" : "off", "reset",
-					  l->uio->reset_method ?: "none", "policy", policy);
+		r = append_info(reply, l, policy);
 	return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
 }
 
@@ -160,6 +172,7 @@ struct acquire {
 	struct policy_decision decision;
 	struct policy_cred cred;
 	struct uio_dev *uio;
+	struct vfio_dev *vfio;
 	int *fds;
 	char **names;
 	size_t n;
@@ -178,6 +191,8 @@ static void acquire_done(struct acquire *a)
 	closep(&a->ctl[0]);
 	closep(&a->ctl[1]);
 	uio_dev_close(a->uio);
+	if (a->vfio)
+		(void)vfio_dev_close(a->vfio);
 }
 
 /* The irq fd: uio's (INTx, plus an unmask eventfd) or a polling timer's eventfd. */
@@ -265,13 +280,80 @@ static int acquire_check(struct connection *c, const char *arg, struct acquire *
 	return 1;
 }
 
-static int method_acquire(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+/* UIO: bind uio_pci_generic, hand out config, BARs, irq. */
+static int prepare_uio(struct connection *c, struct acquire *a, const struct policy_grant *g,
+		       sd_bus_error *error)
 {
-	struct connection *c = userdata;
+	int r = uio_dev_open(c->manager->root, a->dev, g, c->uid, c->pid, &a->uio);
+
+	if (r < 0)
+		return sd_bus_error_setf(
+			error, UDRV_ERROR_FAILED,
+			"could not prepare %s for uio_pci_generic: %s; see udrvd's "
+			"log",
+			a->slot, strerror(-r));
+	r = uio_dev_client_fds(a->uio, a->dev, g, &a->fds, &a->names, &a->n);
+	if (r < 0)
+		return sd_bus_error_setf(error, UDRV_ERROR_FAILED, "could not open %s: %s", a->slot,
+					 strerror(-r));
+	return 1;
+}
+
+/* VFIO: a viable group, vfio-pci, then either the device and container fds (fd mode) or
+ * /dev/vfio/N for the caller through an ACL (node mode, unmodified apps); both raise the
+ * caller's RLIMIT_MEMLOCK to MemlockLimit=. */
+static int prepare_vfio(struct connection *c, struct acquire *a, const struct policy_grant *g,
+			bool node, sd_bus_error *error)
+{
+	_cleanup_free_ char *why = NULL;
+	int r;
+
+	r = vfio_dev_check(c->manager->root, a->dev, g, node, &why);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return sd_bus_error_setf(error, UDRV_ERROR_IN_USE, "%s", why);
+	r = vfio_dev_open(c->manager->root, a->dev, g, c->uid, c->pid, &a->vfio);
+	if (r < 0)
+		return sd_bus_error_setf(error, UDRV_ERROR_FAILED,
+					 "could not prepare %s for vfio-pci: %s; see udrvd's log",
+					 a->slot, strerror(-r));
+	if (node) {
+		r = vfio_dev_grant_node(a->vfio, c->uid);
+		if (r >= 0) {
+			/* The read-only config fd, as on UIO: udrv_open() reads IDs through it. */
+			_cleanup_close_ int devfd = -1;
+			int fd = -1;
+
+			r = sysfs_open_pci_device(c->manager->root, a->slot, &devfd);
+			if (r >= 0)
+				fd = openat(devfd, "config", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+			a->fds = calloc(1, sizeof(int));
+			if (r >= 0 && (fd < 0 || !a->fds || strv_push(&a->names, "config") < 0))
+				r = fd < 0 ? negative_errno() : -ENOMEM;
+			if (r >= 0) {
+				a->fds[0] = fd;
+				a->n = 1;
+			} else if (fd >= 0)
+				close(fd);
+		}
+	} else
+		r = vfio_dev_client_fds(a->vfio, &a->fds, &a->names, &a->n);
+	if (r >= 0 && g->memlock_limit)
+		r = vfio_dev_raise_memlock(c->pid, g->memlock_limit);
+	if (r < 0)
+		return sd_bus_error_setf(error, UDRV_ERROR_FAILED, "could not hand out %s: %s",
+					 a->slot, strerror(-r));
+	return 1;
+}
+
+static int do_acquire(sd_bus_message *msg, struct connection *c, bool node, sd_bus_error *error)
+{
 	_cleanup_(acquire_done) struct acquire a = {.ctl = {-1, -1}};
 	const struct policy_grant *g;
 	struct lease *l;
 	const char *arg;
+	bool vfio;
 	int r;
 
 	r = sd_bus_message_read(msg, "s", &arg);
@@ -281,38 +363,41 @@ static int method_acquire(sd_bus_message *msg, void *userdata, sd_bus_error *err
 	if (r <= 0)
 		return r;
 	g = policy_file_get_grant(a.decision.file);
-	if (g->backend == POLICY_BACKEND_VFIO || g->backend == POLICY_BACKEND_UIO_EXT)
+	if (g->backend == POLICY_BACKEND_UIO_EXT)
 		return sd_bus_error_setf(error, UDRV_ERROR_FAILED,
-					 "%s: Backend=%s is not available in this udrvd (%s); "
-					 "use Backend=uio or auto",
-					 a.slot, policy_backend_to_string(g->backend),
-					 policy_file_get_name(a.decision.file));
-	r = uio_dev_open(c->manager->root, a.dev, g, c->uid, c->pid, &a.uio);
-	if (r < 0)
-		return sd_bus_error_setf(
-			error, UDRV_ERROR_FAILED,
-			"could not prepare %s for uio_pci_generic: %s; see udrvd's "
-			"log",
-			a.slot, strerror(-r));
-	r = uio_dev_client_fds(a.uio, a.dev, g, &a.fds, &a.names, &a.n);
-	if (r < 0)
-		return sd_bus_error_setf(error, UDRV_ERROR_FAILED, "could not open %s: %s", a.slot,
-					 strerror(-r));
+					 "%s: Backend=uio-ext is not available in this udrvd (%s); "
+					 "use Backend=uio, vfio or auto",
+					 a.slot, policy_file_get_name(a.decision.file));
+	vfio = g->backend == POLICY_BACKEND_VFIO ||
+	       (g->backend == POLICY_BACKEND_AUTO && vfio_dev_usable(a.dev));
+	if (g->backend == POLICY_BACKEND_VFIO && !vfio_dev_usable(a.dev))
+		return sd_bus_error_setf(error, UDRV_ERROR_FAILED,
+					 "%s has no IOMMU group: Backend=vfio (%s) needs an IOMMU "
+					 "(intel_iommu=on); use Backend=uio or auto",
+					 a.slot, policy_file_get_name(a.decision.file));
+	r = vfio ? prepare_vfio(c, &a, g, node, error) : prepare_uio(c, &a, g, error);
+	if (r <= 0)
+		return r;
 	/* Only udrvd's end is non-blocking: O_NONBLOCK would travel with the client's fd. */
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, a.ctl) < 0 ||
 	    fcntl(a.ctl[0], F_SETFL, O_NONBLOCK) < 0)
 		return negative_errno();
-	r = lease_new(c->manager, a.slot, c->uid, c->pid, a.decision.file, a.uio, a.ctl[0], &l);
+	r = lease_new(c->manager, a.slot, c->uid, c->pid, a.decision.file, a.uio, a.vfio, a.ctl[0],
+		      &l);
 	if (r < 0)
 		return r;
 	a.uio = NULL;
+	a.vfio = NULL;
 	a.ctl[0] = -1;
-	r = acquire_irq(&a, l, g);
-	if (r < 0) {
-		lease_end(l, "its interrupt could not be set up");
-		return sd_bus_error_setf(error, UDRV_ERROR_FAILED,
-					 "could not set up interrupts for %s: %s", a.slot,
-					 strerror(-r));
+	l->node = vfio && node;
+	if (!l->vfio) {
+		r = acquire_irq(&a, l, g);
+		if (r < 0) {
+			lease_end(l, "its interrupt could not be set up");
+			return sd_bus_error_setf(error, UDRV_ERROR_FAILED,
+						 "could not set up interrupts for %s: %s", a.slot,
+						 strerror(-r));
+		}
 	}
 	r = reply_fds(msg, l, a.ctl[1], a.fds, a.names, a.n, policy_file_get_name(a.decision.file));
 	if (r < 0) {
@@ -321,12 +406,24 @@ static int method_acquire(sd_bus_message *msg, void *userdata, sd_bus_error *err
 	}
 	audit_event("granted", a.slot, c->uid, c->pid, policy_file_get_name(a.decision.file), "%s",
 		    a.decision.reason);
-	log_info("Granted %s to uid %u (pid %d, %s) by %s: %s; backend uio, reset %s, bus "
-		 "mastering %s.",
-		 a.slot, (unsigned)c->uid, (int)c->pid, l->comm,
-		 policy_file_get_name(a.decision.file), a.decision.reason, l->uio->reset_method,
-		 l->uio->bus_master ? "on (DMA=unsafe)" : "off");
+	log_info("Granted %s to uid %u (pid %d, %s) by %s: %s; backend %s%s, reset %s.", a.slot,
+		 (unsigned)c->uid, (int)c->pid, l->comm, policy_file_get_name(a.decision.file),
+		 a.decision.reason, l->vfio ? "vfio" : "uio",
+		 l->vfio	      ? (l->node ? " (node mode)" : " (fd mode)")
+		 : l->uio->bus_master ? ", bus mastering on (DMA=unsafe)"
+				      : ", bus mastering off",
+		 l->vfio ? l->vfio->reset_method ?: "none" : l->uio->reset_method);
 	return 1;
+}
+
+static int method_acquire(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+	return do_acquire(msg, userdata, false, error);
+}
+
+static int method_acquire_node(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+	return do_acquire(msg, userdata, true, error);
 }
 
 /* What an Acquire would do, without doing it: udrvctl grant --dry-run. */
@@ -675,6 +772,7 @@ static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *erro
 static const sd_bus_vtable manager_vtable[] = {
 	SD_BUS_VTABLE_START(0),
 	SD_BUS_METHOD("Acquire", "s", "ha(sh)a{ss}", method_acquire, U),
+	SD_BUS_METHOD("AcquireNode", "s", "ha(sh)a{ss}", method_acquire_node, U),
 	SD_BUS_METHOD("Check", "s", "s", method_check, U),
 	SD_BUS_METHOD("Release", "sb", "s", method_release, U),
 	SD_BUS_METHOD("Revoke", "sb", "s", method_revoke, U),

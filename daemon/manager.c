@@ -12,6 +12,7 @@
 
 #include "audit.h"
 #include "backend-uio.h"
+#include "backend-vfio.h"
 #include "holders.h"
 #include "lease.h"
 #include "log.h"
@@ -266,9 +267,16 @@ static void recover_devices(struct manager *m)
 		return;
 	}
 	for (char **s = slots; s && *s; s++) {
+		struct device_record rec = {};
+		bool vfio = false;
+
+		if (state_load(m->root, *s, &rec) >= 0)
+			vfio = rec.backend && startswith(rec.backend, "vfio");
+		device_record_done(&rec);
 		/* A holder from before the restart may still map it: it must go first. */
 		manager_clear_holders(m, *s);
-		(void)uio_dev_recover(m->root, *s);
+		/* vfio-pci must not be unbound while someone holds the group: its own path. */
+		(void)(vfio ? vfio_dev_recover(m->root, *s) : uio_dev_recover(m->root, *s));
 	}
 }
 

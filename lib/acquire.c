@@ -175,6 +175,12 @@ static int lease_from_reply(sd_bus_message *reply, const char *slot, struct leas
 int lease_acquire(const char *socket_path, const char *slot, struct lease **ret,
 		  struct udrv_error *error)
 {
+	return lease_acquire_method(socket_path, "Acquire", slot, ret, error);
+}
+
+int lease_acquire_method(const char *socket_path, const char *method, const char *slot,
+			 struct lease **ret, struct udrv_error *error)
+{
 	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
 	_cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
@@ -184,7 +190,7 @@ int lease_acquire(const char *socket_path, const char *slot, struct lease **ret,
 	if (r < 0)
 		return r;
 	r = sd_bus_message_new_method_call(bus, &m, NULL, UDRV_BUS_PATH, UDRV_BUS_INTERFACE,
-					   "Acquire");
+					   method);
 	if (r >= 0)
 		r = sd_bus_message_append(m, "s", slot);
 	if (r < 0)

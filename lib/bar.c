@@ -42,7 +42,8 @@ static int bar_map_locked(struct udrv_device *dev, unsigned bar, int fd)
 		return -ENXIO;
 	if (bar_is_io(dev, bar))
 		return -EOPNOTSUPP;
-	p = mmap(NULL, dev->bar_size[bar], PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	p = mmap(NULL, dev->bar_size[bar], PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		 (off_t)dev->bar_offset[bar]);
 	if (p == MAP_FAILED)
 		/* x86 gives I/O resource files no mmap at all: the kernel answers ENODEV. */
 		return errno == ENODEV ? -EOPNOTSUPP : negative_errno();
@@ -76,7 +77,7 @@ int udrv_bar_read(struct udrv_device *dev, unsigned bar, uint64_t offset, void *
 		return fd;
 	if (offset > INT64_MAX)
 		return -EINVAL;
-	n = pread(fd, buf, len, (off_t)offset);
+	n = pread(fd, buf, len, (off_t)(dev->bar_offset[bar] + offset));
 	if (n < 0)
 		return negative_errno();
 	return (size_t)n == len ? 0 : -EIO;
@@ -92,7 +93,7 @@ int udrv_bar_write(struct udrv_device *dev, unsigned bar, uint64_t offset, const
 		return fd;
 	if (offset > INT64_MAX)
 		return -EINVAL;
-	n = pwrite(fd, buf, len, (off_t)offset);
+	n = pwrite(fd, buf, len, (off_t)(dev->bar_offset[bar] + offset));
 	if (n < 0)
 		return negative_errno();
 	return (size_t)n == len ? 0 : -EIO;

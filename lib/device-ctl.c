@@ -25,6 +25,8 @@ static int device_call(struct udrv_device *dev, uint32_t op, uint32_t flags, uin
 
 int udrv_irq_fd(struct udrv_device *dev)
 {
+	if (dev->vfio_fd >= 0)
+		return udrv_irq_vector_fd(dev, 0);
 	if (ctl_ended(&dev->ctl))
 		return -ENOLINK;
 	return dev->irq_fd >= 0 ? dev->irq_fd : -ENOENT;
@@ -32,6 +34,8 @@ int udrv_irq_fd(struct udrv_device *dev)
 
 int udrv_irq_enable(struct udrv_device *dev)
 {
+	if (dev->vfio_fd >= 0)
+		return vfio_irq_unmask(dev);
 	return device_call(dev, UDRV_CTL_IRQ_ENABLE, 0, 0, NULL, 0);
 }
 
@@ -39,6 +43,8 @@ int udrv_irq_enable_async(struct udrv_device *dev)
 {
 	uint64_t one = 1;
 
+	if (dev->vfio_fd >= 0)
+		return vfio_irq_unmask(dev);
 	/* The unmask eventfd: one write, no packet for udrvd to parse. */
 	if (dev->unmask_fd >= 0) {
 		if (ctl_ended(&dev->ctl))
@@ -53,6 +59,8 @@ int udrv_irq_read(struct udrv_device *dev, uint64_t *ret_count)
 {
 	ssize_t n;
 
+	if (dev->vfio_fd >= 0)
+		return vfio_irq_read(dev, ret_count);
 	if (dev->irq_fd < 0)
 		return -ENOENT;
 	if (dev->irq_eventfd) {
@@ -104,6 +112,8 @@ int udrv_config_read(struct udrv_device *dev, unsigned offset, void *buf, size_t
 		return -EINVAL;
 	if (ctl_ended(&dev->ctl))
 		return -ENOLINK;
+	if (dev->vfio_fd >= 0)
+		return vfio_config_rw(dev, false, offset, buf, len);
 	n = pread(dev->config_fd, buf, len, offset);
 	if (n < 0)
 		return negative_errno();
@@ -114,5 +124,8 @@ int udrv_config_write(struct udrv_device *dev, unsigned offset, const void *buf,
 {
 	if (!config_range_ok(offset, len))
 		return -EINVAL;
+	if (dev->vfio_fd >= 0) /* vfio-pci's config virtualization decides what reaches it */
+		return ctl_ended(&dev->ctl) ? -ENOLINK
+					    : vfio_config_rw(dev, true, offset, (void *)buf, len);
 	return device_call(dev, UDRV_CTL_CONFIG_WRITE, 0, offset, buf, len);
 }

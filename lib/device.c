@@ -49,6 +49,12 @@ int device_new(struct lease *lease, struct udrv_device **ret)
 		if (d->bar_fd[i] >= 0 && fstat(d->bar_fd[i], &st) == 0 && st.st_size > 0)
 			d->bar_size[i] = (size_t)st.st_size;
 	}
+	r = vfio_device_init(d);
+	if (r < 0) {
+		pthread_mutex_destroy(&d->lock);
+		free(d);
+		return r;
+	}
 	*ret = d;
 	return 0;
 }
@@ -120,6 +126,7 @@ void udrv_close(struct udrv_device *dev)
 	for (unsigned i = 0; i < UDRV_BAR_MAX; i++)
 		if (dev->bar_addr[i])
 			munmap(dev->bar_addr[i], dev->bar_size[i]);
+	vfio_device_done(dev);
 	/* Closing our ctl copy ends the lease once no other process holds one. */
 	lease_free(dev->lease);
 	pthread_mutex_destroy(&dev->lock);

@@ -40,6 +40,10 @@ int lease_name_rank(const char *name)
 		return 2 + UDRV_BAR_MAX;
 	if (streq(name, "irq-unmask"))
 		return 3 + UDRV_BAR_MAX;
+	if (streq(name, "vfio-device"))
+		return 4 + UDRV_BAR_MAX;
+	if (streq(name, "vfio-container"))
+		return 5 + UDRV_BAR_MAX;
 	/* "bar0".."bar5" exactly: no sign, no leading zero, no trailing text. */
 	if (startswith(name, "bar") && name[3] >= '0' && name[3] < '0' + UDRV_BAR_MAX && !name[4])
 		return 2 + name[3] - '0';

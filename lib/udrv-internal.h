@@ -11,10 +11,10 @@
 #include "pci-slot.h"
 #include "udrv.h"
 
-/* ctl, config, bar0..bar5, irq, irq-unmask. */
-#define LEASE_MAX_FDS (2 + UDRV_BAR_MAX + 2)
-/* "irq-unmask" is the longest name. */
-#define LEASE_NAME_MAX 12
+/* ctl, config, bar0..bar5, irq, irq-unmask, vfio-device, vfio-container. */
+#define LEASE_MAX_FDS (2 + UDRV_BAR_MAX + 4)
+/* "vfio-container" is the longest name. */
+#define LEASE_NAME_MAX 16
 
 /* The fds of one lease, in protocol order: "ctl", "config", then "barN" by increasing N, then
  * "irq" if the function has one. Owns the fds. */
@@ -70,6 +70,10 @@ int udrvd_socket_path(const char *root, const char *override, char **ret);
  * (close-on-exec, >= 3). The bus connection is closed before returning. */
 int lease_acquire(const char *socket_path, const char *slot, struct lease **ret,
 		  struct udrv_error *error);
+/* The same through METHOD: "AcquireNode" asks, on VFIO, for /dev/vfio/N access (an ACL) and a
+ * raised RLIMIT_MEMLOCK instead of fds, for unmodified apps run by `udrvctl grant`. */
+int lease_acquire_method(const char *socket_path, const char *method, const char *slot,
+			 struct lease **ret, struct udrv_error *error);
 
 /* error.c */
 /* The errno for a D-Bus error name from udrvd (see udrv.h); FALLBACK for unknown names. */
@@ -117,6 +121,14 @@ struct udrv_device {
 	int bar_fd[UDRV_BAR_MAX];
 	size_t bar_size[UDRV_BAR_MAX];
 	void *bar_addr[UDRV_BAR_MAX];
+	/* VFIO leases (lib/vfio-device.c, lib/dma.c); vfio_fd is -1 on a UIO lease. */
+	int vfio_fd;	  /* "vfio-device": regions, interrupts */
+	int container_fd; /* "vfio-container": DMA mappings */
+	int group_fd; /* node mode: the group the library opened itself (then it owns all three) */
+	uint64_t bar_offset[UDRV_BAR_MAX]; /* where BAR i starts in bar_fd[i] (0 on UIO) */
+	uint64_t config_offset;		   /* the config region in vfio_fd */
+	struct vfio_irqs *irqs;		   /* vectors enabled so far, under lock */
+	struct dma_buf *dma;		   /* udrv_dma_alloc()'d buffers, under lock */
 };
 /* A device over LEASE, which it takes over on success. */
 int device_new(struct lease *lease, struct udrv_device **ret);
@@ -140,3 +152,25 @@ int udrvd_list_leases(const char *socket_path, struct udrvd_lease_info **ret, si
  * was done, or with dry_run what would be). */
 int udrvd_call_plan(const char *socket_path, const char *method, char **ret_plan,
 		    struct udrv_error *error, const char *types, ...);
+
+/* vfio-device.c: a lease with "vfio-device" and "vfio-container" (fd mode of udrvd's VFIO
+ * backend). BARs are regions of the device fd, config space is vfio-pci's virtualized view,
+ * interrupts are eventfds per vector. */
+#define LEASE_FD_VFIO_DEVICE "vfio-device"
+#define LEASE_FD_VFIO_CONTAINER "vfio-container"
+/* Called by device_new() once the lease's fds are known: sets vfio_fd and container_fd (-1 on
+ * a UIO lease) and, on a VFIO lease, bar_fd/bar_size/bar_offset from the device's regions. */
+int vfio_device_init(struct udrv_device *dev);
+/* Called by udrv_close() before the lease's fds close: DMA buffers unmapped and freed,
+ * interrupts disabled, eventfds closed. */
+void vfio_device_done(struct udrv_device *dev);
+/* udrv_config_read/udrv_config_write on a VFIO lease: pread/pwrite on the config region. */
+int vfio_config_rw(struct udrv_device *dev, bool write, unsigned offset, void *buf, size_t len);
+/* udrv_irq_enable on a VFIO lease: unmasks INTx; nothing to do for MSI and MSI-X. */
+int vfio_irq_unmask(struct udrv_device *dev);
+/* udrv_irq_read on a VFIO lease: vector 0's eventfd count. */
+int vfio_irq_read(struct udrv_device *dev, uint64_t *ret_count);
+
+/* dma.c */
+/* Unmaps and frees every buffer of DEV (udrv_close). */
+void dma_free_all(struct udrv_device *dev);

@@ -114,8 +114,25 @@ int udrv_bar_write(struct udrv_device *dev, unsigned bar, uint64_t offset, const
  *     bytes: a native-endian uint64_t, the wake-ups since the last read. Nothing to re-enable
  *     (udrv_irq_enable() succeeds and does nothing): poll the device's own status.
  * -ENOENT when the lease has no interrupt.
+ * On a VFIO lease (fds "vfio-device" and "vfio-container", or node mode) this is
+ * udrv_irq_vector_fd(dev, 0): an "eventfd64" fd, see there.
  */
 int udrv_irq_fd(struct udrv_device *dev);
+
+/*
+ * Interrupt vectors, on either backend. A VFIO lease uses the best interrupt the function has:
+ * MSI-X, else MSI, else INTx; a UIO lease has one vector, 0, its udrv_irq_fd().
+ *
+ * udrv_irq_vectors() gives the number of vectors. udrv_irq_vector_fd() returns VECTOR's fd,
+ * owned by DEV; on a VFIO lease the first call enables every vector at once, each signalling
+ * its own eventfd (later calls return the same fds). Each is "eventfd64": poll() it for
+ * POLLIN, then read() exactly 8 bytes, a uint64_t, the interrupts since the previous read
+ * (udrv_irq_read() does this for vector 0). MSI and MSI-X vectors need no re-enabling; INTx
+ * stays masked after each interrupt until udrv_irq_enable(), as on UIO. -ENOENT for a vector
+ * the function does not have.
+ */
+int udrv_irq_vectors(struct udrv_device *dev, unsigned *ret_n);
+int udrv_irq_vector_fd(struct udrv_device *dev, unsigned vector);
 
 /* Reads the irq fd once (blocking unless the caller made it non-blocking) and returns its
  * count as described above: the running total for uio32, wake-ups since the last read for
@@ -138,6 +155,26 @@ int udrv_config_read(struct udrv_device *dev, unsigned offset, void *buf, size_t
 /* Asks udrvd to write LEN (1..4096) bytes at OFFSET; udrvd decides what reaches the device
  * and answers -EPERM for writes its config filter refuses. -EINVAL past 4096. */
 int udrv_config_write(struct udrv_device *dev, unsigned offset, const void *buf, size_t len);
+
+/*
+ * DMA memory, on a VFIO lease: LEN bytes of zeroed memory the device may read and write, and
+ * nothing else. The memory is memfd-backed and shared (a fork() does not copy the pages the
+ * device sees), in 2 MiB hugepages when LEN is at least 2 MiB and the system has free ones,
+ * else in 4 KiB pages; LEN is rounded up to whole pages. It is mapped into the lease's IOMMU
+ * container; *RET_IOVA is the address to give the device, *RET_VADDR the CPU's. IOVAs are the
+ * lowest free ones from 1 MiB up, so a device with a narrow DMA mask (QEMU's edu: 28 bits)
+ * reaches them while the buffers add up to less than its limit. A DMA to any address that is
+ * not a live buffer of DEV faults in the IOMMU.
+ * The pages are pinned and count against the process's RLIMIT_MEMLOCK (udrvd raises it to the
+ * policy's MemlockLimit=); beyond it the call fails with -ENOMEM. -EOPNOTSUPP on a UIO lease,
+ * -ENOLINK once the lease has ended.
+ */
+int udrv_dma_alloc(struct udrv_device *dev, size_t len, void **ret_vaddr, uint64_t *ret_iova);
+
+/* Unmaps a buffer from the device (stop the device using it first), then frees it. VADDR is
+ * what udrv_dma_alloc() returned; -ENOENT when it is not a buffer of DEV. udrv_close() frees
+ * the buffers left. */
+int udrv_dma_free(struct udrv_device *dev, void *vaddr);
 
 /* A round trip to udrvd that does nothing: measures the ctl channel. */
 int udrv_ping(struct udrv_device *dev);

@@ -66,6 +66,9 @@ static void test_maps_line(void **state)
 		"7f00-7f10 rw-s 00000000 00:15 1 /sys/devices/pci0000:00/0000:00:03.0/config",
 		paths));
 	assert_false(holders_maps_line_matches("garbage", paths));
+	/* A file pattern matches exactly: uio0 is not uio01, /dev/vfio/1 not /dev/vfio/10. */
+	assert_false(
+		holders_maps_line_matches("7f00-7f10 r--s 00000000 00:05 9 /dev/uio01", paths));
 }
 
 /* holders_find on a fake /proc: one process maps the BAR, one holds the uio fd, one holds

@@ -127,7 +127,9 @@ static void test_bad_env(void **state)
 		{slot, "+2", "ctl:config", -EINVAL},
 		{slot, " 2", "ctl:config", -EINVAL},
 		{slot, "2 ", "ctl:config", -EINVAL},
-		{slot, "11", "ctl:config:bar0:bar1:bar2:bar3:bar4:bar5:irq:irq-unmask:irq",
+		{slot, "13",
+		 "ctl:config:bar0:bar1:bar2:bar3:bar4:bar5:irq:irq-unmask:vfio-device:"
+		 "vfio-container:irq",
 		 -EINVAL},
 		{slot, "4", "ctl:config:irq-unmask:irq", -EINVAL},
 		{slot, "100", "ctl:config", -EINVAL},
@@ -330,6 +332,8 @@ static void test_names(void **state)
 	assert_int_equal(lease_name_rank("bar0"), 2);
 	assert_int_equal(lease_name_rank("bar5"), 7);
 	assert_int_equal(lease_name_rank("irq"), 8);
+	assert_int_equal(lease_name_rank("vfio-device"), 10);
+	assert_int_equal(lease_name_rank("vfio-container"), 11);
 	assert_int_equal(lease_name_rank("bar6"), -EINVAL);
 	assert_int_equal(lease_name_rank(""), -EINVAL);
 	assert_int_equal(lease_new("03:00.0", &l), -EINVAL); /* normalized slots only */

@@ -1,0 +1,696 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Binding a function to vfio-pci, handing out its group (fd mode or node mode), giving it back. */
+#include <acl/libacl.h>
+#include <endian.h>
+#include <fcntl.h>
+#include <linux/vfio.h>
+#include <stdlib.h>
+#include <sys/acl.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "backend-vfio.h"
+#include "driver.h"
+#include "iommu-group.h"
+#include "log.h"
+#include "macro.h"
+#include "reset.h"
+#include "state.h"
+#include "strv.h"
+#include "sysfs.h"
+
+#define BACKEND_MAIN "vfio"
+#define BACKEND_PEER "vfio-peer"
+/* An override no driver has: a member udrvd unbound stays unbound until it is given back. */
+#define OVERRIDE_NONE "none"
+
+bool vfio_dev_usable(const struct pci_device *dev)
+{
+	return dev->iommu_group >= 0;
+}
+
+static void vfio_dev_free(struct vfio_dev *v)
+{
+	if (!v)
+		return;
+	closep(&v->devfd);
+	closep(&v->config_fd);
+	closep(&v->device_fd);
+	closep(&v->container_fd);
+	closep(&v->group_fd);
+	strv_free(v->unbound);
+	free(v->reset_method);
+	free(v->root);
+	free(v);
+}
+
+int vfio_dev_check(const char *root, const struct pci_device *dev, const struct policy_grant *g,
+		   bool node, char **ret_why)
+{
+	_cleanup_(iommu_group_freep) struct iommu_group *grp = NULL;
+	unsigned flags = (g->group_unbind ? IOMMU_CHECK_UNBIND : 0) | (node ? IOMMU_CHECK_NODE : 0);
+	int r;
+
+	r = iommu_group_read(root, dev, &grp);
+	if (r == -ENODEV) {
+		r = asprintf(ret_why, "%s has no IOMMU group: VFIO needs an IOMMU", dev->slot);
+		return r < 0 ? -ENOMEM : 0;
+	}
+	if (r < 0)
+		return r;
+	return iommu_group_check(grp, flags, NULL, ret_why);
+}
+
+/* ROOT/dev/vfio/NAME opened O_PATH (the device's open() does not run), checked on the real
+ * root to be the char device sysfs names. For ACLs and existence checks. */
+static int open_node_path(const char *root, int group, int *ret_fd)
+{
+	_cleanup_free_ char *rel = NULL, *path = NULL, *cls = NULL, *devno = NULL;
+	_cleanup_close_ int fd = -1;
+	unsigned maj, min;
+	struct stat st;
+
+	if (asprintf(&rel, "dev/vfio/%d", group) < 0 || root_join(root, rel, &path) < 0)
+		return -ENOMEM;
+	fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return negative_errno();
+	if (fstat(fd, &st) < 0)
+		return negative_errno();
+	if (streq(root, "/")) {
+		if (asprintf(&cls, "/sys/class/vfio/%d/dev", group) < 0)
+			return -ENOMEM;
+		if (!S_ISCHR(st.st_mode) || sysfs_read_attr(AT_FDCWD, cls, &devno) < 0 ||
+		    sscanf(devno, "%u:%u", &maj, &min) != 2 || st.st_rdev != makedev(maj, min))
+			return -ENXIO;
+	}
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+/* Opens the group for real, through the checked O_PATH fd. -EBUSY when a process holds it (the
+ * kernel lets one open file at a time), -ENOENT when no member is on vfio-pci. */
+static int open_group(const char *root, int group, int *ret_fd)
+{
+	_cleanup_close_ int pfd = -1;
+	char path[64];
+	int fd, r;
+
+	r = open_node_path(root, group, &pfd);
+	if (r < 0)
+		return r;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", pfd);
+	fd = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return negative_errno();
+	*ret_fd = fd;
+	return 0;
+}
+
+static int write_under(const char *root, const char *dir, const char *name, const char *value)
+{
+	_cleanup_free_ char *p = NULL;
+	_cleanup_close_ int fd = -1;
+
+	if (root_join(root, dir, &p) < 0)
+		return -ENOMEM;
+	fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return negative_errno();
+	return sysfs_write_attr(fd, name, value);
+}
+
+/* GroupUnbind=yes: records MEMBER's driver (V gives it back from then on), then unbinds it and
+ * keeps it unbound. */
+static int member_unbind(struct vfio_dev *v, const char *slot, uid_t uid, pid_t pid)
+{
+	_cleanup_free_ char *override = NULL, *dir = NULL, *driver = NULL;
+	_cleanup_close_ int fd = -1;
+	struct device_record rec = {
+		.backend = (char *)BACKEND_PEER,
+		.holder_uid = uid,
+		.holder_pid = pid,
+	};
+	int r;
+
+	memcpy(rec.slot, slot, PCI_SLOT_LEN);
+	r = sysfs_open_pci_device(v->root, slot, &fd);
+	if (r >= 0)
+		r = driver_current(v->root, slot, &driver);
+	if (r < 0)
+		return r;
+	if (sysfs_read_attr(fd, "driver_override", &override) >= 0 && !streq(override, "(null)") &&
+	    *override)
+		rec.original_override = override;
+	rec.original_driver = driver;
+	r = state_save(v->root, &rec);
+	if (r < 0)
+		return log_error_errno(r, "Failed to record the state of %s: %m", slot);
+	if (strv_push(&v->unbound, slot) < 0)
+		return -ENOMEM;
+	r = sysfs_write_attr(fd, "driver_override", OVERRIDE_NONE);
+	if (r >= 0 && driver && asprintf(&dir, "sys/bus/pci/drivers/%s", driver) < 0)
+		r = -ENOMEM;
+	if (r >= 0 && dir)
+		r = write_under(v->root, dir, "unbind", slot);
+	if (r < 0)
+		return log_error_errno(r, "Failed to unbind %s from %s (GroupUnbind=yes): %m", slot,
+				       driver ?: "no driver");
+	log_notice("%s: unbound from %s so that IOMMU group %d can go to VFIO.", slot,
+		   driver ?: "no driver", v->group);
+	return 0;
+}
+
+static void give_back(const char *root, const char *slot)
+{
+	struct device_record rec = {};
+	int r;
+
+	r = state_load(root, slot, &rec);
+	if (r < 0) {
+		log_warning_errno(r, "No record of %s's original driver: leaving it unbound.",
+				  slot);
+		(void)driver_restore(root, slot, NULL, NULL);
+		return;
+	}
+	r = driver_restore(root, slot, rec.original_driver, rec.original_override);
+	if (r >= 0)
+		log_info("%s given back to %s.", slot, rec.original_driver ?: "no driver");
+	(void)state_remove(root, slot);
+	device_record_done(&rec);
+}
+
+/* Capability IDs in the standard list (PCI 3.0). */
+#define CAP_ID_MSI 0x05
+#define CAP_ID_MSIX 0x11
+
+/* What a client of this function will find: MSI-X, else MSI, else INTx, from config space. */
+static const char *irq_kind(int config_fd)
+{
+	uint8_t cfg[256];
+	bool msi = false, msix = false;
+	unsigned ptr, hops = 0;
+
+	if (pci_config_read(config_fd, 0, cfg, sizeof(cfg)) < 0)
+		return "none";
+	for (ptr = (cfg[PCI_CFG_STATUS] & 0x10) ? cfg[0x34] & 0xfc : 0; ptr >= 0x40 && hops < 48;
+	     ptr = cfg[ptr + 1] & 0xfc, hops++) {
+		msi |= cfg[ptr] == CAP_ID_MSI;
+		msix |= cfg[ptr] == CAP_ID_MSIX;
+	}
+	return msix ? "msix" : msi ? "msi" : cfg[0x3d] ? "intx" : "none";
+}
+
+/* The group as it is now: 0 with the members to unbind first, -EBUSY (logged) when not viable. */
+static int vfio_dev_check_again(struct vfio_dev *v, const struct pci_device *dev,
+				const struct policy_grant *g, char ***ret_unbind)
+{
+	_cleanup_(iommu_group_freep) struct iommu_group *grp = NULL;
+	_cleanup_free_ char *why = NULL;
+	int r;
+
+	r = iommu_group_read(v->root, dev, &grp);
+	if (r < 0)
+		return log_error_errno(r, "Failed to read the IOMMU group of %s: %m", v->slot);
+	r = iommu_group_check(grp, g->group_unbind ? IOMMU_CHECK_UNBIND : 0, ret_unbind, &why);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return log_error_errno(EBUSY, "Cannot hand out %s: %s", v->slot, why);
+	return 0;
+}
+
+/* After the record is written: members off their drivers, DEV on vfio-pci, reset. */
+static int vfio_dev_prepare(struct vfio_dev *v, char **unbind, uid_t uid, pid_t pid)
+{
+	int r;
+
+	for (char **s = unbind; s && *s; s++) {
+		r = member_unbind(v, *s, uid, pid);
+		if (r < 0)
+			return r;
+	}
+	r = driver_ensure_loaded(v->root, VFIO_DRIVER, "vfio-pci");
+	if (r >= 0)
+		r = driver_move_to(v->root, v->slot, VFIO_DRIVER);
+	if (r < 0)
+		return r;
+	r = pci_reset(v->devfd, v->config_fd, v->reset, v->saved, &v->reset_method);
+	if (r < 0)
+		return log_error_errno(r, "Failed to reset %s: %m", v->slot);
+	v->irq = irq_kind(v->config_fd);
+	return 0;
+}
+
+static int vfio_dev_new(const char *root, const struct pci_device *dev,
+			const struct policy_grant *g, struct vfio_dev **ret)
+{
+	struct vfio_dev *v = calloc(1, sizeof(*v));
+	int r;
+
+	if (!v || !(v->root = strdup(root))) {
+		free(v);
+		return -ENOMEM;
+	}
+	memcpy(v->slot, dev->slot, PCI_SLOT_LEN);
+	v->group = dev->iommu_group;
+	v->config_fd = v->group_fd = v->container_fd = v->device_fd = -1;
+	v->reset = g->reset;
+	v->irq = "none";
+	r = sysfs_open_pci_device(root, dev->slot, &v->devfd);
+	if (r >= 0) {
+		v->config_fd = openat(v->devfd, "config", O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+		r = v->config_fd < 0 ? negative_errno()
+				     : pci_config_read(v->config_fd, 0, v->saved, sizeof(v->saved));
+	}
+	if (r < 0) {
+		log_error_errno(r, "Failed to open the config space of %s: %m", dev->slot);
+		vfio_dev_free(v);
+		return r;
+	}
+	*ret = v;
+	return 0;
+}
+
+int vfio_dev_open(const char *root, const struct pci_device *dev, const struct policy_grant *g,
+		  uid_t uid, pid_t pid, struct vfio_dev **ret)
+{
+	struct device_record rec = {
+		.original_driver = dev->driver,
+		.original_override = dev->driver_override,
+		.backend = (char *)BACKEND_MAIN,
+		.holder_uid = uid,
+		.holder_pid = pid,
+	};
+	_cleanup_strv_free_ char **unbind = NULL;
+	struct vfio_dev *v;
+	int r;
+
+	if (dev->iommu_group < 0)
+		return log_error_errno(ENODEV, "%s has no IOMMU group: VFIO cannot take it.",
+				       dev->slot);
+	r = vfio_dev_new(root, dev, g, &v);
+	if (r < 0)
+		return r;
+	memcpy(rec.slot, dev->slot, PCI_SLOT_LEN);
+	r = vfio_dev_check_again(v, dev, g, &unbind);
+	if (r >= 0 && (r = state_save(root, &rec)) < 0)
+		log_error_errno(r, "Failed to record the state of %s: %m", v->slot);
+	if (r < 0) { /* nothing changed yet */
+		vfio_dev_free(v);
+		return r;
+	}
+	r = vfio_dev_prepare(v, unbind, uid, pid);
+	if (r < 0) {
+		(void)vfio_dev_close(v);
+		return r;
+	}
+	*ret = v;
+	return 0;
+}
+
+/* The config region of the device fd: vfio-pci's virtualized view, as the client sees it. */
+static int device_command_set_master(int device_fd)
+{
+	struct vfio_region_info info = {.argsz = sizeof(info),
+					.index = VFIO_PCI_CONFIG_REGION_INDEX};
+	uint16_t cmd;
+
+	if (ioctl(device_fd, VFIO_DEVICE_GET_REGION_INFO, &info) < 0)
+		return negative_errno();
+	if (pread(device_fd, &cmd, 2, (off_t)info.offset + PCI_CFG_COMMAND) != 2)
+		return -EIO;
+	cmd |= htole16(PCI_CMD_MASTER);
+	if (pwrite(device_fd, &cmd, 2, (off_t)info.offset + PCI_CFG_COMMAND) != 2)
+		return -EIO;
+	return 0;
+}
+
+static int open_container(const char *root, int *ret_fd)
+{
+	_cleanup_free_ char *path = NULL;
+	_cleanup_close_ int fd = -1;
+
+	if (root_join(root, "dev/vfio/vfio", &path) < 0)
+		return -ENOMEM;
+	fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return negative_errno();
+	if (ioctl(fd, VFIO_GET_API_VERSION) != VFIO_API_VERSION)
+		return -EPROTO;
+	if (ioctl(fd, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU) <= 0)
+		return -EOPNOTSUPP;
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+/* Group, container, type1v2, device: what fd mode hands out. */
+static int vfio_dev_attach(struct vfio_dev *v)
+{
+	struct vfio_group_status status = {.argsz = sizeof(status)};
+	int r;
+
+	r = open_container(v->root, &v->container_fd);
+	if (r < 0)
+		return log_error_errno(r, "Failed to open a VFIO type1v2 container: %m");
+	r = open_group(v->root, v->group, &v->group_fd);
+	if (r < 0)
+		return log_error_errno(r, "Failed to open /dev/vfio/%d for %s: %m%s", v->group,
+				       v->slot, r == -EBUSY ? " (another process holds it)" : "");
+	if (ioctl(v->group_fd, VFIO_GROUP_GET_STATUS, &status) < 0)
+		return log_error_errno(errno, "VFIO_GROUP_GET_STATUS on group %d: %m", v->group);
+	if (!(status.flags & VFIO_GROUP_FLAGS_VIABLE))
+		return log_error_errno(EBUSY, "IOMMU group %d of %s is not viable.", v->group,
+				       v->slot);
+	if (ioctl(v->group_fd, VFIO_GROUP_SET_CONTAINER, &v->container_fd) < 0 ||
+	    ioctl(v->container_fd, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU) < 0)
+		return log_error_errno(errno, "Failed to attach group %d to a container: %m",
+				       v->group);
+	v->device_fd = ioctl(v->group_fd, VFIO_GROUP_GET_DEVICE_FD, v->slot);
+	if (v->device_fd < 0)
+		return log_error_errno(errno, "Failed to get the VFIO device fd of %s: %m",
+				       v->slot);
+	return 0;
+}
+
+static int push_dup(int fd, const char *name, int *fds, size_t *n, char ***names)
+{
+	int copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+
+	if (copy < 0)
+		return negative_errno();
+	fds[(*n)++] = copy;
+	return strv_push(names, name);
+}
+
+int vfio_dev_client_fds(struct vfio_dev *v, int **ret_fds, char ***ret_names, size_t *ret_n)
+{
+	_cleanup_strv_free_ char **names = NULL;
+	_cleanup_free_ int *fds = calloc(3, sizeof(int));
+	_cleanup_close_ int config = -1;
+	size_t n = 0;
+	int r;
+
+	if (!fds)
+		return -ENOMEM;
+	if (v->node)
+		return -EBUSY;
+	if (v->device_fd < 0) {
+		r = vfio_dev_attach(v);
+		if (r < 0)
+			return r;
+		r = device_command_set_master(v->device_fd);
+		if (r < 0)
+			return log_error_errno(r, "Failed to turn on bus mastering of %s: %m",
+					       v->slot);
+		v->bus_master = true;
+	}
+	config = openat(v->devfd, "config", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (config < 0)
+		r = negative_errno();
+	else if ((r = push_dup(config, "config", fds, &n, &names)) >= 0 &&
+		 (r = push_dup(v->device_fd, VFIO_FD_DEVICE, fds, &n, &names)) >= 0)
+		r = push_dup(v->container_fd, VFIO_FD_CONTAINER, fds, &n, &names);
+	if (r < 0) {
+		for (size_t i = 0; i < n; i++)
+			close(fds[i]);
+		return log_error_errno(r, "Failed to open the fds of %s for the client: %m",
+				       v->slot);
+	}
+	*ret_fds = TAKE_PTR(fds);
+	*ret_names = TAKE_PTR(names);
+	*ret_n = n;
+	return 0;
+}
+
+static int acl_set_perms(acl_entry_t e)
+{
+	acl_permset_t ps;
+
+	if (acl_get_permset(e, &ps) < 0 || acl_clear_perms(ps) < 0 ||
+	    acl_add_perm(ps, ACL_READ) < 0 || acl_add_perm(ps, ACL_WRITE) < 0 ||
+	    acl_set_permset(e, ps) < 0)
+		return negative_errno();
+	return 0;
+}
+
+/* The ACL_USER entry for UID (any uid when ALL), or NULL; *RET_NAMED counts named entries. */
+static acl_entry_t acl_find_user(acl_t acl, uid_t uid, bool all, unsigned *ret_named)
+{
+	acl_entry_t e, found = NULL;
+	acl_tag_t tag;
+	unsigned named = 0;
+
+	for (int id = ACL_FIRST_ENTRY; acl_get_entry(acl, id, &e) == 1; id = ACL_NEXT_ENTRY) {
+		uid_t *q;
+
+		if (acl_get_tag_type(e, &tag) < 0 || (tag != ACL_USER && tag != ACL_GROUP))
+			continue;
+		named++;
+		if (tag != ACL_USER || found || !(q = acl_get_qualifier(e)))
+			continue;
+		if (all || *q == uid)
+			found = e;
+		acl_free(q);
+	}
+	*ret_named = named;
+	return found;
+}
+
+/* Adds rw for UID, or removes UID's entry (every named user's with ALL). When no named entry is
+ * left the mask goes too, so the ACL is minimal again and the kernel drops it. */
+static int acl_update(int path_fd, uid_t uid, bool add, bool all)
+{
+	char path[64];
+	acl_t acl;
+	acl_entry_t e;
+	unsigned named;
+	int r = 0;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", path_fd);
+	acl = acl_get_file(path, ACL_TYPE_ACCESS);
+	if (!acl)
+		return negative_errno();
+	e = acl_find_user(acl, uid, all, &named);
+	if (add && !e)
+		r = acl_create_entry(&acl, &e) < 0 || acl_set_tag_type(e, ACL_USER) < 0 ||
+				    acl_set_qualifier(e, &uid) < 0
+			    ? negative_errno()
+			    : 0;
+	if (add && r >= 0)
+		r = acl_set_perms(e);
+	for (; !add && e; e = acl_find_user(acl, uid, all, &named))
+		if (acl_delete_entry(acl, e) < 0) {
+			r = negative_errno();
+			break;
+		}
+	if (r >= 0 && !add && named == 0) {
+		for (int id = ACL_FIRST_ENTRY; acl_get_entry(acl, id, &e) == 1;
+		     id = ACL_NEXT_ENTRY) {
+			acl_tag_t tag;
+
+			if (acl_get_tag_type(e, &tag) >= 0 && tag == ACL_MASK) {
+				(void)acl_delete_entry(acl, e);
+				break;
+			}
+		}
+	} else if (r >= 0 && acl_calc_mask(&acl) < 0)
+		r = negative_errno();
+	if (r >= 0 && acl_set_file(path, ACL_TYPE_ACCESS, acl) < 0)
+		r = negative_errno();
+	acl_free(acl);
+	return r;
+}
+
+int vfio_dev_grant_node(struct vfio_dev *v, uid_t uid)
+{
+	_cleanup_(iommu_group_freep) struct iommu_group *grp = NULL;
+	_cleanup_free_ char *why = NULL;
+	_cleanup_(pci_device_freep) struct pci_device *dev = NULL;
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	if (v->device_fd >= 0)
+		return -EBUSY;
+	r = pci_device_read(v->root, v->slot, &dev);
+	if (r >= 0)
+		r = iommu_group_read(v->root, dev, &grp);
+	if (r < 0)
+		return log_error_errno(r, "Failed to read the IOMMU group of %s: %m", v->slot);
+	r = iommu_group_check(grp, IOMMU_CHECK_NODE, NULL, &why);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return log_error_errno(EPERM, "Cannot give uid %u /dev/vfio/%d: %s", (unsigned)uid,
+				       v->group, why);
+	r = open_node_path(v->root, v->group, &fd);
+	if (r >= 0)
+		r = acl_update(fd, uid, true, false);
+	if (r < 0)
+		return log_error_errno(r, "Failed to give uid %u access to /dev/vfio/%d: %m",
+				       (unsigned)uid, v->group);
+	v->node = true;
+	v->node_uid = uid;
+	log_info("%s: uid %u may open /dev/vfio/%d for the lease.", v->slot, (unsigned)uid,
+		 v->group);
+	return 0;
+}
+
+int vfio_dev_revoke_node(struct vfio_dev *v)
+{
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	if (!v->node)
+		return 0;
+	r = open_node_path(v->root, v->group, &fd);
+	if (r >= 0)
+		r = acl_update(fd, v->node_uid, false, false);
+	if (r < 0)
+		return log_error_errno(r, "Failed to remove uid %u's access to /dev/vfio/%d: %m",
+				       (unsigned)v->node_uid, v->group);
+	v->node = false;
+	return 0;
+}
+
+static bool rlim_covers(rlim_t have, rlim_t want)
+{
+	return have == RLIM_INFINITY || (want != RLIM_INFINITY && have >= want);
+}
+
+int vfio_dev_raise_memlock(pid_t pid, uint64_t limit)
+{
+	rlim_t want = limit == POLICY_INFINITY ? RLIM_INFINITY : (rlim_t)limit;
+	struct rlimit cur, rl;
+
+	if (prlimit(pid, RLIMIT_MEMLOCK, NULL, &cur) < 0)
+		return negative_errno();
+	if (rlim_covers(cur.rlim_cur, want))
+		return 0;
+	rl.rlim_cur = want;
+	rl.rlim_max = rlim_covers(cur.rlim_max, want) ? cur.rlim_max : want;
+	return prlimit(pid, RLIMIT_MEMLOCK, &rl, NULL) < 0 ? negative_errno() : 0;
+}
+
+int vfio_dev_group_path(const struct vfio_dev *v, char **ret)
+{
+	return asprintf(ret, "/dev/vfio/%d", v->group) < 0 ? -ENOMEM : 0;
+}
+
+/* Fd mode: takes DMA away from any process still holding the container, closes udrvd's fds.
+ * 0 when no process holds a device fd of the group any more, -EBUSY otherwise. */
+static int vfio_dev_detach(struct vfio_dev *v)
+{
+	struct vfio_iommu_type1_dma_unmap unmap = {.argsz = sizeof(unmap),
+						   .flags = VFIO_DMA_UNMAP_FLAG_ALL};
+	int r = 0;
+
+	if (v->container_fd >= 0 && v->device_fd >= 0 &&
+	    ioctl(v->container_fd, VFIO_IOMMU_UNMAP_DMA, &unmap) < 0)
+		log_warning_errno(errno, "Failed to unmap the DMA of %s: %m", v->slot);
+	closep(&v->device_fd);
+	v->device_fd = -1;
+	closep(&v->container_fd);
+	v->container_fd = -1;
+	/* Fails while any other process still has a device fd of the group open. */
+	if (v->group_fd >= 0 && ioctl(v->group_fd, VFIO_GROUP_UNSET_CONTAINER) < 0 &&
+	    errno == EBUSY)
+		r = -EBUSY;
+	closep(&v->group_fd);
+	v->group_fd = -1;
+	return r;
+}
+
+/* 0 when no process holds GROUP (or it has no node: nothing is on vfio-pci), -EBUSY if one
+ * does. Device fds keep the group's file open, so this sees them too. */
+static int group_busy(const char *root, int group)
+{
+	_cleanup_close_ int fd = -1;
+	int r = open_group(root, group, &fd);
+
+	return r == -EBUSY ? -EBUSY : 0;
+}
+
+static void reset_for_give_back(const char *slot, int devfd, int config_fd,
+				const uint8_t saved[PCI_CFG_HEADER_SIZE], enum policy_reset want)
+{
+	_cleanup_free_ char *method = NULL;
+	int r;
+
+	(void)pci_config_update_command(config_fd, 0, PCI_CMD_MASTER);
+	r = pci_reset(devfd, config_fd, want, saved, &method);
+	if (r < 0)
+		log_warning_errno(r, "Failed to reset %s: %m", slot);
+	else
+		log_info("%s reset (%s) before it goes back.", slot, method);
+	(void)pci_config_update_command(config_fd, 0, PCI_CMD_MASTER);
+}
+
+/* Reset only what udrvd moved: a failed open may leave DEV on its own driver, in use. */
+static bool on_vfio(const char *root, const char *slot)
+{
+	_cleanup_free_ char *drv = NULL;
+
+	return driver_current(root, slot, &drv) >= 0 && drv && streq(drv, VFIO_DRIVER);
+}
+
+int vfio_dev_close(struct vfio_dev *v)
+{
+	int r;
+
+	if (!v)
+		return 0;
+	(void)vfio_dev_revoke_node(v);
+	r = vfio_dev_detach(v);
+	if (r >= 0)
+		r = group_busy(v->root, v->group);
+	if (r < 0) {
+		log_error("%s: a process still holds /dev/vfio/%d; %s stays on vfio-pci, its DMA "
+			  "confined and its group closed to new users, until that process ends.",
+			  v->slot, v->group, v->slot);
+		vfio_dev_free(v);
+		return r;
+	}
+	if (on_vfio(v->root, v->slot))
+		reset_for_give_back(v->slot, v->devfd, v->config_fd, v->saved, v->reset);
+	give_back(v->root, v->slot);
+	for (char **s = v->unbound; s && *s; s++)
+		give_back(v->root, *s);
+	vfio_dev_free(v);
+	return 0;
+}
+
+int vfio_dev_recover(const char *root, const char *slot)
+{
+	_cleanup_(pci_device_freep) struct pci_device *dev = NULL;
+	_cleanup_close_ int pfd = -1, cfg = -1, devfd = -1;
+	struct device_record rec = {};
+	uint8_t hdr[PCI_CFG_HEADER_SIZE];
+	bool main;
+	int r;
+
+	r = state_load(root, slot, &rec);
+	if (r < 0)
+		return r;
+	main = !rec.backend || !streq(rec.backend, BACKEND_PEER);
+	device_record_done(&rec);
+	r = pci_device_read(root, slot, &dev);
+	if (r < 0) {
+		log_warning_errno(r, "Recorded device %s is gone: forgetting it.", slot);
+		return state_remove(root, slot);
+	}
+	if (main && dev->iommu_group >= 0 && open_node_path(root, dev->iommu_group, &pfd) >= 0)
+		(void)acl_update(pfd, 0, false, true); /* no lease survives: nobody keeps access */
+	if (dev->iommu_group >= 0 && group_busy(root, dev->iommu_group) < 0)
+		return log_warning_errno(EBUSY, "%s: a process still holds /dev/vfio/%d.", slot,
+					 dev->iommu_group);
+	if (main && on_vfio(root, slot) && sysfs_open_pci_device(root, slot, &devfd) >= 0 &&
+	    (cfg = openat(devfd, "config", O_RDWR | O_NOFOLLOW | O_CLOEXEC)) >= 0 &&
+	    pci_config_read(cfg, 0, hdr, sizeof(hdr)) >= 0)
+		reset_for_give_back(slot, devfd, cfg, hdr, POLICY_RESET_AUTO);
+	log_notice("Giving back %s, prepared for VFIO by a previous lease.", slot);
+	give_back(root, slot);
+	return 0;
+}
