@@ -426,6 +426,43 @@ static int method_acquire_node(sd_bus_message *msg, void *userdata, sd_bus_error
 	return do_acquire(msg, userdata, true, error);
 }
 
+/* Check's plan for a VFIO lease, in node mode as `udrvctl grant` asks for it. */
+static int check_vfio(sd_bus_message *msg, struct connection *c, struct acquire *a,
+		      const struct policy_grant *g, const char *resets, sd_bus_error *error)
+{
+	_cleanup_free_ char *why = NULL, *plan = NULL;
+	int r;
+
+	if (!vfio_dev_usable(a->dev))
+		return sd_bus_error_setf(error, UDRV_ERROR_FAILED,
+					 "%s has no IOMMU group: Backend=vfio needs an IOMMU",
+					 a->slot);
+	r = vfio_dev_check(c->manager->root, a->dev, g, true, &why);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return sd_bus_error_setf(error, UDRV_ERROR_IN_USE, "%s", why);
+	if (asprintf(&plan,
+		     "%s\n"
+		     "would record %s's driver (%s) and driver_override (%s)\n"
+		     "IOMMU group %d is viable%s\n"
+		     "would bind %s to vfio-pci through driver_override\n"
+		     "would reset it: %s\n"
+		     "would let uid %u open /dev/vfio/%d (a POSIX ACL) and raise its "
+		     "RLIMIT_MEMLOCK to %" PRIu64 " bytes; DMA confined by the IOMMU\n"
+		     "when the lease ends: ACL removed, %s holders, reset, give it back to %s\n",
+		     a->decision.reason, a->slot, a->dev->driver ?: "none",
+		     a->dev->driver_override ?: "unset", a->dev->iommu_group,
+		     g->group_unbind ? " (GroupUnbind=yes: idle members unbound for the lease)"
+				     : "",
+		     a->slot, resets ?: "no reset method: the fallback clean-up", (unsigned)c->uid,
+		     a->dev->iommu_group, g->memlock_limit,
+		     g->stray_holders == POLICY_STRAY_KILL ? "kill stray" : "log stray",
+		     a->dev->driver ?: "no driver") < 0)
+		return -ENOMEM;
+	return reply_plan(msg, plan);
+}
+
 /* What an Acquire would do, without doing it: udrvctl grant --dry-run. */
 static int method_check(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
@@ -444,6 +481,9 @@ static int method_check(sd_bus_message *msg, void *userdata, sd_bus_error *error
 		return r;
 	g = policy_file_get_grant(a.decision.file);
 	resets = a.dev->reset_methods ? strv_join(a.dev->reset_methods, " ") : NULL;
+	if (g->backend == POLICY_BACKEND_VFIO ||
+	    (g->backend == POLICY_BACKEND_AUTO && vfio_dev_usable(a.dev)))
+		return check_vfio(msg, c, &a, g, resets, error);
 	fds = strdup("ctl, config (read-only)");
 	for (int i = 0; fds && i < PCI_ROM_RESOURCE; i++) {
 		char *n = NULL;
