@@ -106,7 +106,7 @@ static void child_run(const struct options *o, const char *slot, int *fds, char 
 		      int go, char **argv)
 {
 	_cleanup_free_ char *joined = strv_join(names, ":");
-	char count[16], c;
+	char count[24], c;
 
 	if (read(go, &c, 1) != 1)
 		_exit(120);
