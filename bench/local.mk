@@ -16,7 +16,7 @@ bench_bench_udrv_LDFLAGS = $(AM_LDFLAGS) -no-install
 bench_bench_direct_SOURCES = bench/bench-direct.c bench/bench-util.c bench/bench-util.h
 bench_bench_time_SOURCES = bench/bench-time.c bench/bench-util.c bench/bench-util.h
 
-EXTRA_DIST += BENCHMARKS.md bench/README.md bench/bench.scenario bench/run-bench \
+EXTRA_DIST += BENCHMARKS.md bench/README.md bench/more-results.md bench/bench.scenario bench/run-bench \
 	bench/report.py bench/dpdk-devbind-edu
 
 BENCHMARKS_MD = $(abs_top_srcdir)/BENCHMARKS.md

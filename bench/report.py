@@ -8,6 +8,7 @@
 # sample with the root one of the adjacent turn) and "meta<TAB>KEY<TAB>VALUE"; "meta pass N"
 # precedes the samples of pass N of the turn-taking programs.
 import collections
+import os
 import sys
 
 EDU1 = "0000:01:00.0"
@@ -409,6 +410,12 @@ def main():
         sys.exit("usage: report.py SAMPLES.tsv OUTPUT.md")
     meta, samples, batches = load(sys.argv[1])
     text = render(Report(meta, samples, batches))
+    # Results measured by the VM tests (config mediation, DPDK) live in bench/more-results.md
+    # and are carried into every regenerated BENCHMARKS.md.
+    extra = os.path.join(os.path.dirname(os.path.abspath(__file__)), "more-results.md")
+    if os.path.exists(extra):
+        with open(extra, encoding="utf-8") as f:
+            text = text.rstrip("\n") + "\n\n" + f.read()
     with open(sys.argv[2], "w", encoding="utf-8") as f:
         f.write(text)
 

@@ -23,6 +23,8 @@ static void uio_dev_free(struct uio_dev *u)
 	closep(&u->devfd);
 	closep(&u->config_fd);
 	closep(&u->uio_fd);
+	config_filter_free(u->filter);
+	free(u->plan);
 	free(u->reset_method);
 	free(u->root);
 	free(u);
@@ -112,6 +114,51 @@ static int uio_dev_prepare(struct uio_dev *u, const struct policy_grant *g)
 	return 0;
 }
 
+/* Warns about ConfigWrite= bytes the filter keeps closed. */
+static void uio_dev_check_raw(struct uio_dev *u, const struct policy_grant *g)
+{
+	char what[CONFIG_FILTER_NAME_MAX];
+
+	for (size_t i = 0; i < g->n_config_write; i++)
+		for (unsigned b = g->config_write[i].start; b <= g->config_write[i].end; b++) {
+			if (!config_filter_protected(u->filter, b))
+				continue;
+			config_filter_describe(u->filter, b, what, sizeof(what));
+			log_warning(
+				"%s: ConfigWrite=0x%x-0x%x reaches into %s, which stays mediated.",
+				u->slot, g->config_write[i].start, g->config_write[i].end, what);
+			break;
+		}
+}
+
+/* The filter, from the whole config space as it is after the opening reset. */
+static int uio_dev_filter_new(struct uio_dev *u, const struct pci_device *dev,
+			      const struct policy_grant *g)
+{
+	struct config_filter_options opts = {
+		.dma = g->dma == POLICY_DMA_UNSAFE, /* no IOMMU confines a UIO device */
+		.raw = g->config_write,
+		.n_raw = g->n_config_write,
+	};
+	uint8_t image[CONFIG_SPACE_EXPRESS];
+	ssize_t n;
+	int r;
+
+	n = pread(u->config_fd, image, sizeof(image), 0);
+	if (n < 0)
+		return log_error_errno(negative_errno(),
+				       "Failed to read the config space of %s: %m", u->slot);
+	r = config_filter_new(image, (size_t)n, dev->res, &opts, &u->filter);
+	if (r < 0)
+		return log_error_errno(r, "Failed to build the config filter of %s (%zd bytes): %m",
+				       u->slot, n);
+	u->plan = malloc(sizeof(*u->plan));
+	if (!u->plan)
+		return log_oom();
+	uio_dev_check_raw(u, g);
+	return 0;
+}
+
 int uio_dev_open(const char *root, const struct pci_device *dev, const struct policy_grant *g,
 		 uid_t uid, pid_t pid, struct uio_dev **ret)
 {
@@ -157,6 +204,8 @@ int uio_dev_open(const char *root, const struct pci_device *dev, const struct po
 		r = driver_move_to(root, dev->slot, UIO_DRIVER);
 	if (r >= 0)
 		r = uio_dev_prepare(u, g);
+	if (r >= 0)
+		r = uio_dev_filter_new(u, dev, g);
 	if (r < 0) {
 		uio_dev_close(u);
 		return r;
@@ -249,27 +298,104 @@ int uio_dev_irq_enable(struct uio_dev *u)
 	return write_intx(u, false);
 }
 
-int uio_dev_config_write(struct uio_dev *u, unsigned off, const uint8_t *buf, size_t len)
+/* Once per register and lease: a client probing config space must not flood the log. */
+static void uio_dev_refusal(struct uio_dev *u, unsigned bad)
 {
-	uint8_t cur[2], want[2];
+	unsigned reg =
+		config_filter_describe(u->filter, bad, u->refusal.what, sizeof(u->refusal.what));
+	uint8_t bit = (uint8_t)(1u << (reg % 8));
+
+	u->refusal.off = bad;
+	u->refusal.report = reg < CONFIG_SPACE_EXPRESS && !(u->refusal_logged[reg / 8] & bit);
+	if (u->refusal.report)
+		u->refusal_logged[reg / 8] |= bit;
+}
+
+/* Initiate FLR, done the way every reset of this lease is: state saved and restored around it,
+ * bus mastering off afterwards, as a real FLR leaves it. */
+static int uio_dev_client_reset(struct uio_dev *u)
+{
+	_cleanup_free_ char *method = NULL;
 	int r;
 
-	if (len == 0 || off < PCI_CFG_COMMAND || off + len > PCI_CFG_COMMAND + 2)
-		return -EPERM;
-	r = pci_config_read(u->config_fd, PCI_CFG_COMMAND, cur, 2);
+	u->cmd_valid = false;
+	r = pci_reset(u->devfd, u->config_fd, u->reset, u->saved, &method);
+	if (r < 0)
+		return log_warning_errno(r, "%s: reset on the holder's Initiate FLR failed: %m",
+					 u->slot);
+	log_info("%s: reset (%s) on the holder's Initiate FLR.", u->slot, method);
+	return pci_config_update_command(u->config_fd, 0, PCI_CMD_MASTER);
+}
+
+/* The device's bytes [OFF, OFF + LEN), at their offsets in HW. */
+static int uio_dev_read_hw(struct uio_dev *u, unsigned off, size_t len,
+			   uint8_t hw[CONFIG_SPACE_EXPRESS])
+{
+	size_t size = config_filter_size(u->filter);
+
+	if (off > size || len > size - off)
+		return -EIO;
+	return pci_config_read(u->config_fd, off, hw + off, len);
+}
+
+/* The plan's hardware writes. A write that touches Command makes its cached value stale. */
+static int uio_dev_apply(struct uio_dev *u, const struct config_write_plan *plan)
+{
+	for (size_t i = 0; i < plan->n_access; i++) {
+		const struct config_access *a = &plan->access[i];
+		int r;
+
+		if (a->off <= PCI_CFG_COMMAND + 1 && PCI_CFG_COMMAND < a->off + a->len)
+			u->cmd_valid = false;
+		r = pci_config_write(u->config_fd, a->off, plan->hw + a->off, a->len);
+		if (r < 0)
+			return log_warning_errno(r,
+						 "%s: config write of %u bytes at 0x%x failed: %m",
+						 u->slot, a->len, a->off);
+		if (a->off <= PCI_CFG_COMMAND + 1 && PCI_CFG_COMMAND + 1 < a->off + a->len)
+			u->cmd_hi = plan->hw[PCI_CFG_COMMAND + 1];
+	}
+	return 0;
+}
+
+int uio_dev_config_write(struct uio_dev *u, unsigned off, const uint8_t *buf, size_t len)
+{
+	struct config_write_plan *plan = u->plan;
+	uint8_t hw[CONFIG_SPACE_EXPRESS];
+	unsigned bad;
+	int r;
+
+	r = uio_dev_read_hw(u, off, len, hw);
 	if (r < 0)
 		return r;
-	memcpy(want, cur, 2);
-	memcpy(want + (off - PCI_CFG_COMMAND), buf, len);
-	if (want[0] != cur[0] || ((want[1] ^ cur[1]) & ~(PCI_CMD_INTX_DISABLE >> 8)))
+	if (config_filter_refused(u->filter, off, len, buf, hw, &bad)) {
+		uio_dev_refusal(u, bad);
 		return -EPERM;
-	if (want[1] == cur[1])
-		return 0;
-	r = pci_config_write(u->config_fd, PCI_CFG_COMMAND + 1, &want[1], 1);
+	}
+	r = config_filter_write(u->filter, off, len, buf, hw, plan);
 	if (r >= 0)
-		u->cmd_hi = want[1];
-	u->cmd_valid = false;
+		r = uio_dev_apply(u, plan);
+	if (r < 0)
+		return r;
+	config_filter_commit(u->filter, plan);
+	if (plan->intx == CONFIG_INTX_MASK)
+		r = write_intx(u, true);
+	if (r >= 0 && plan->reset)
+		r = uio_dev_client_reset(u);
+	if (r >= 0 && plan->intx == CONFIG_INTX_UNMASK)
+		return 1; /* the caller's irq path unmasks */
 	return r;
+}
+
+int uio_dev_config_read(struct uio_dev *u, unsigned off, uint8_t *buf, size_t len)
+{
+	uint8_t hw[CONFIG_SPACE_EXPRESS];
+	int r;
+
+	r = uio_dev_read_hw(u, off, len, hw);
+	if (r < 0)
+		return r;
+	return config_filter_read(u->filter, off, len, hw, buf);
 }
 
 static void give_back(const char *root, const char *slot)

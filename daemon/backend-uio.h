@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "config-filter.h"
 #include "pci-config.h"
 #include "pci-device.h"
 #include "policy.h"
@@ -24,6 +25,15 @@ struct uio_dev {
 	char *reset_method;		    /* what the opening reset did */
 	enum policy_reset reset;
 	bool bus_master;
+	struct config_filter *filter; /* the client's view of config space, from the clean config */
+	struct config_write_plan *plan; /* scratch for the filter's plans, allocated once */
+	/* The last refused client write; REPORT the first time for its register in this lease. */
+	struct {
+		bool report;
+		unsigned off;
+		char what[CONFIG_FILTER_NAME_MAX];
+	} refusal;
+	uint8_t refusal_logged[CONFIG_SPACE_EXPRESS / 8]; /* by register offset */
 };
 
 /* Records the original driver, binds SLOT to uio_pci_generic, resets it, turns bus
@@ -41,9 +51,15 @@ int uio_dev_client_fds(struct uio_dev *u, const struct pci_device *dev,
 /* Clears INTx Disable: the next interrupt can arrive. */
 int uio_dev_irq_enable(struct uio_dev *u);
 
-/* A client's config write. Until the full filter exists only INTx Disable may change;
- * anything else is -EPERM and leaves the device untouched. */
+/* A client's config write through the filter (config-filter.h): -EPERM, with u->refusal set,
+ * when it would change a bit the client may not change, and then nothing changes; otherwise
+ * the hardware bits are written, the shadow updated, INTx Disable set if asked, and Initiate
+ * FLR becomes a reset. 1 when the write clears INTx Disable: the caller unmasks through its
+ * irq path (limits, polling). -EIO past the end of config space. */
 int uio_dev_config_write(struct uio_dev *u, unsigned off, const uint8_t *buf, size_t len);
+
+/* The client's view of LEN bytes at OFF: the device's with the filter's shadow laid over. */
+int uio_dev_config_read(struct uio_dev *u, unsigned off, uint8_t *buf, size_t len);
 
 /* Sets (MASKED) or clears INTx Disable in hardware, udrvd's own write. */
 int uio_dev_config_write_intx(struct uio_dev *u, bool masked);

@@ -174,7 +174,7 @@ static int ctl_config_read(struct lease *l, const struct udrv_ctl_req *req)
 
 	if (req->len > UDRV_CTL_MAX_DATA || req->offset > 4096 || req->offset + req->len > 4096)
 		return ctl_reply(l, req, -EINVAL, NULL, 0);
-	r = pci_config_read(l->uio->config_fd, req->offset, buf, req->len);
+	r = uio_dev_config_read(l->uio, req->offset, buf, req->len);
 	return ctl_reply(l, req, r, buf, r < 0 ? 0 : req->len);
 }
 
@@ -186,9 +186,15 @@ static int ctl_config_write(struct lease *l, const struct udrv_ctl_req *req, con
 	if (req->len != data_len)
 		return ctl_reply(l, req, -EINVAL, NULL, 0);
 	r = uio_dev_config_write(l->uio, req->offset, data, data_len);
-	if (r == -EPERM)
-		log_notice("%s: refused config write of %zu bytes at 0x%x from uid %u (pid %d).",
-			   l->slot, data_len, req->offset, (unsigned)l->uid, (int)l->pid);
+	if (r == -EPERM && l->uio->refusal.report)
+		audit_event("refused-write", l->slot, l->uid, l->pid,
+			    policy_file_get_name(l->policy),
+			    "%s: refused config write of %zu bytes at 0x%x, uid %u pid %d: "
+			    "%s (0x%x) is read-only to clients; not logged again",
+			    l->slot, data_len, req->offset, (unsigned)l->uid, (int)l->pid,
+			    l->uio->refusal.what, l->uio->refusal.off);
+	if (r > 0) /* INTx Disable cleared: an unmask like any other */
+		r = lease_irq_enable(l);
 	return ctl_reply(l, req, r, NULL, 0);
 }
 

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* What a device asks of udrvd over its ctl channel (interrupts, config writes), and config reads.
- */
+/* What a device asks of udrvd over its ctl channel: interrupts, config reads and writes. */
 #include "udrv-internal.h"
 #include "udrv-protocol.h"
 
@@ -106,7 +105,8 @@ static int config_range_ok(unsigned offset, size_t len)
 
 int udrv_config_read(struct udrv_device *dev, unsigned offset, void *buf, size_t len)
 {
-	ssize_t n;
+	size_t got = 0;
+	int r;
 
 	if (!config_range_ok(offset, len))
 		return -EINVAL;
@@ -114,10 +114,14 @@ int udrv_config_read(struct udrv_device *dev, unsigned offset, void *buf, size_t
 		return -ENOLINK;
 	if (dev->vfio_fd >= 0)
 		return vfio_config_rw(dev, false, offset, buf, len);
-	n = pread(dev->config_fd, buf, len, offset);
-	if (n < 0)
-		return negative_errno();
-	return (size_t)n == len ? 0 : -EIO;
+	/* Through udrvd, not the config fd: the BARs, interrupt line and other virtualized
+	 * registers read as the holder wrote them. */
+	pthread_mutex_lock(&dev->lock);
+	r = ctl_call(&dev->ctl, UDRV_CTL_CONFIG_READ, 0, offset, NULL, 0, buf, len, &got);
+	pthread_mutex_unlock(&dev->lock);
+	if (r == 0 && got != len)
+		return -EIO;
+	return r;
 }
 
 int udrv_config_write(struct udrv_device *dev, unsigned offset, const void *buf, size_t len)

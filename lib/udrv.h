@@ -15,9 +15,9 @@ extern "C" {
  * never prints; udrv_set_log_func() hands its messages to the caller.
  *
  * Threads: calls on one device may come from any number of threads. Requests to udrvd over the
- * lease's ctl channel are serialized by a mutex per device; udrv_config_read(), udrv_bar_read()
- * and udrv_bar_write() take no lock. udrv_close() must not race with other calls on the same
- * device.
+ * lease's ctl channel (config reads and writes among them) are serialized by a mutex per
+ * device; udrv_bar_read() and udrv_bar_write() take no lock. udrv_close() must not race with
+ * other calls on the same device.
  *
  * The lease ends when udrv_close() closes the last copy of its ctl channel (process death
  * included), on udrv_release(), or when udrvd ends it. Once the library has seen the end, every
@@ -148,12 +148,21 @@ int udrv_irq_enable(struct udrv_device *dev);
  * paths (IrqRateLimit=): past the limit INTx stays masked for 100 ms at a time. */
 int udrv_irq_enable_async(struct udrv_device *dev);
 
-/* Reads LEN bytes of config space at OFFSET through the lease's read-only config fd
- * (no round trip to udrvd). -EIO on a short read (past the end of config space). */
+/* Reads LEN (1..4096) bytes of config space at OFFSET as the holder is shown it. On a UIO lease
+ * udrvd answers (a round trip): the device's registers, with what udrvd virtualizes (BARs and
+ * ROM, whose sizing it emulates, the interrupt line, PCIe Max Payload Size) read back as the
+ * holder wrote them. On a VFIO lease vfio-pci's virtualized view. -EIO past the end of config
+ * space (256 bytes for conventional PCI functions). */
 int udrv_config_read(struct udrv_device *dev, unsigned offset, void *buf, size_t len);
 
-/* Asks udrvd to write LEN (1..4096) bytes at OFFSET; udrvd decides what reaches the device
- * and answers -EPERM for writes its config filter refuses. -EINVAL past 4096. */
+/* Writes LEN (1..4096) bytes at OFFSET. On a UIO lease udrvd answers -EPERM, and changes
+ * nothing, when the write would change a bit the holder may not change (IDs, Status, MSI, MSI-X,
+ * power state, Link Control, bus mastering unless DMA=unsafe, anything no capability claims
+ * unless ConfigWrite= opens it); bits written with their current value are ignored. What is
+ * allowed reaches the device (Command's decoding, cache line, PCIe Device Control) or udrvd's
+ * shadow (BARs, ROM, interrupt line); clearing INTx Disable is an udrv_irq_enable(); Initiate
+ * FLR resets the function. On a VFIO lease vfio-pci decides. -EINVAL past 4096, -EIO past the
+ * end of the function's config space. */
 int udrv_config_write(struct udrv_device *dev, unsigned offset, const void *buf, size_t len);
 
 /*

@@ -45,8 +45,8 @@ static pid_t server = -1;
 
 /* ---- the fake udrvd, in a child process ---- */
 
-/* Serves a lease's ctl channel: PING answers 0; CONFIG_READ answers the number of IRQ_ENABLE
- * requests seen so far (a convention of this test). */
+/* Serves a lease's ctl channel: PING answers 0; CONFIG_READ at 0 answers the IDs, elsewhere the
+ * number of IRQ_ENABLE requests seen so far (a convention of this test). */
 static void *fake_ctl(void *userdata)
 {
 	int fd = (int)(intptr_t)userdata;
@@ -64,7 +64,7 @@ static void *fake_ctl(void *userdata)
 			enables++;
 		if (req.op == UDRV_CTL_CONFIG_READ) {
 			msg.h.len = sizeof(msg.data);
-			msg.data = enables;
+			msg.data = req.offset == 0 ? 0x11e81234 : enables;
 			len += sizeof(msg.data);
 		}
 		if (!(req.flags & UDRV_CTL_F_NOREPLY))
@@ -294,7 +294,7 @@ static void test_good(void **state)
 	assert_int_equal(udrv_irq_enable_async(dev), 0);
 	assert_int_equal(udrv_irq_enable_async(dev), 0);
 	assert_int_equal(udrv_irq_enable(dev), 0);
-	assert_int_equal(ctl_call(&dev->ctl, UDRV_CTL_CONFIG_READ, 0, 0, NULL, 0, &enables,
+	assert_int_equal(ctl_call(&dev->ctl, UDRV_CTL_CONFIG_READ, 0, 4, NULL, 0, &enables,
 				  sizeof(enables), NULL),
 			 0);
 	assert_int_equal(enables, 3);

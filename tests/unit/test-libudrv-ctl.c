@@ -109,6 +109,10 @@ static void serve(struct fake *f, const struct udrv_ctl_req *req, const uint8_t 
 	}
 	if (req->flags & UDRV_CTL_F_NOREPLY)
 		return;
+	if (req->op == UDRV_CTL_CONFIG_READ && req->offset + req->len > 256) {
+		send_reply(f->fd, req->op, req->seq, -EIO, NULL, 0); /* a 256-byte space */
+		return;
+	}
 	if (req->op == UDRV_CTL_CONFIG_READ) {
 		for (uint32_t i = 0; i < req->len; i++)
 			config[i] = (uint8_t)(req->offset + i);
@@ -399,13 +403,19 @@ static void test_config_read(void **state)
 	struct fixture *x = *state;
 	uint8_t buf[4];
 
+	/* A CONFIG_READ request: udrvd answers with the client's (virtualized) view. */
 	assert_int_equal(udrv_config_read(x->dev, 8, buf, 4), 0);
 	assert_int_equal(buf[0], 8);
+	assert_int_equal(buf[3], 11);
+	assert_int_equal(x->fake.last.op, UDRV_CTL_CONFIG_READ);
+	assert_int_equal(x->fake.last.offset, 8);
+	assert_int_equal(x->fake.last.len, 4);
 	assert_int_equal(udrv_config_read(x->dev, 0, buf, 0), -EINVAL);
 	assert_int_equal(udrv_config_read(x->dev, 4095, buf, 2), -EINVAL);
-	assert_int_equal(udrv_config_read(x->dev, 255, buf, 2), -EIO); /* past a 256-byte space */
 	assert_int_equal(udrv_config_write(x->dev, 4096, buf, 1), -EINVAL);
-	assert_int_equal(requests(x), 0);
+	assert_int_equal(requests(x), 1); /* the bad ranges never reach udrvd */
+	assert_int_equal(udrv_config_read(x->dev, 255, buf, 2), -EIO); /* udrvd's answer */
+	assert_int_equal(requests(x), 2);
 }
 
 static void test_bars(void **state)
