@@ -398,25 +398,6 @@ int uio_dev_config_read(struct uio_dev *u, unsigned off, uint8_t *buf, size_t le
 	return config_filter_read(u->filter, off, len, hw, buf);
 }
 
-static void give_back(const char *root, const char *slot)
-{
-	struct device_record rec = {};
-	int r;
-
-	r = state_load(root, slot, &rec);
-	if (r < 0) {
-		log_warning_errno(r, "No record of %s's original driver: leaving it unbound.",
-				  slot);
-		(void)driver_restore(root, slot, NULL, NULL);
-		return;
-	}
-	r = driver_restore(root, slot, rec.original_driver, rec.original_override);
-	if (r >= 0)
-		log_info("%s given back to %s.", slot, rec.original_driver ?: "no driver");
-	(void)state_remove(root, slot);
-	device_record_done(&rec);
-}
-
 void uio_dev_close(struct uio_dev *u)
 {
 	_cleanup_free_ char *method = NULL;
@@ -436,7 +417,7 @@ void uio_dev_close(struct uio_dev *u)
 	}
 	closep(&u->uio_fd);
 	u->uio_fd = -1;
-	give_back(u->root, u->slot);
+	driver_give_back(u->root, u->slot);
 	uio_dev_free(u);
 }
 
@@ -476,6 +457,6 @@ int uio_dev_recover(const char *root, const char *slot)
 	}
 	log_notice("Giving back %s, prepared by a previous udrvd (reset: %s).", slot,
 		   method ?: "failed");
-	give_back(root, slot);
+	driver_give_back(root, slot);
 	return 0;
 }

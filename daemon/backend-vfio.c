@@ -163,25 +163,6 @@ static int member_unbind(struct vfio_dev *v, const char *slot, uid_t uid, pid_t 
 	return 0;
 }
 
-static void give_back(const char *root, const char *slot)
-{
-	struct device_record rec = {};
-	int r;
-
-	r = state_load(root, slot, &rec);
-	if (r < 0) {
-		log_warning_errno(r, "No record of %s's original driver: leaving it unbound.",
-				  slot);
-		(void)driver_restore(root, slot, NULL, NULL);
-		return;
-	}
-	r = driver_restore(root, slot, rec.original_driver, rec.original_override);
-	if (r >= 0)
-		log_info("%s given back to %s.", slot, rec.original_driver ?: "no driver");
-	(void)state_remove(root, slot);
-	device_record_done(&rec);
-}
-
 /* Capability IDs in the standard list (PCI 3.0). */
 #define CAP_ID_MSI 0x05
 #define CAP_ID_MSIX 0x11
@@ -655,9 +636,9 @@ int vfio_dev_close(struct vfio_dev *v)
 	}
 	if (on_vfio(v->root, v->slot))
 		reset_for_give_back(v->slot, v->devfd, v->config_fd, v->saved, v->reset);
-	give_back(v->root, v->slot);
+	driver_give_back(v->root, v->slot);
 	for (char **s = v->unbound; s && *s; s++)
-		give_back(v->root, *s);
+		driver_give_back(v->root, *s);
 	vfio_dev_free(v);
 	return 0;
 }
@@ -691,6 +672,6 @@ int vfio_dev_recover(const char *root, const char *slot)
 	    pci_config_read(cfg, 0, hdr, sizeof(hdr)) >= 0)
 		reset_for_give_back(slot, devfd, cfg, hdr, POLICY_RESET_AUTO);
 	log_notice("Giving back %s, prepared for VFIO by a previous lease.", slot);
-	give_back(root, slot);
+	driver_give_back(root, slot);
 	return 0;
 }

@@ -7,6 +7,7 @@
 #include "driver.h"
 #include "log.h"
 #include "macro.h"
+#include "state.h"
 #include "sysfs.h"
 
 extern char **environ;
@@ -146,4 +147,23 @@ int driver_restore(const char *root, const char *slot, const char *original, con
 							     slot, original);
 	}
 	return first;
+}
+
+void driver_give_back(const char *root, const char *slot)
+{
+	struct device_record rec = {};
+	int r;
+
+	r = state_load(root, slot, &rec);
+	if (r < 0) {
+		log_warning_errno(r, "No record of %s's original driver: leaving it unbound.",
+				  slot);
+		(void)driver_restore(root, slot, NULL, NULL);
+		return;
+	}
+	r = driver_restore(root, slot, rec.original_driver, rec.original_override);
+	if (r >= 0)
+		log_info("%s given back to %s.", slot, rec.original_driver ?: "no driver");
+	(void)state_remove(root, slot);
+	device_record_done(&rec);
 }

@@ -18,3 +18,7 @@ int driver_restore(const char *root, const char *slot, const char *original, con
 
 /* The bound driver's name in *RET, NULL when unbound. */
 int driver_current(const char *root, const char *slot, char **ret);
+
+/* Gives SLOT back as its record under ROOT/run/udrvd/devices says (driver and
+ * driver_override), then removes the record; without a record, leaves it unbound. */
+void driver_give_back(const char *root, const char *slot);
