@@ -365,9 +365,13 @@ int uio_dev_config_write(struct uio_dev *u, unsigned off, const uint8_t *buf, si
 	unsigned bad;
 	int r;
 
-	r = uio_dev_read_hw(u, off, len, hw);
-	if (r < 0)
-		return r;
+	if (config_filter_needs_hw(u->filter, off, len)) {
+		r = uio_dev_read_hw(u, off, len, hw);
+		if (r < 0)
+			return r;
+	} else
+		for (size_t i = 0; i < len; i++) /* "changed" everywhere: written whole */
+			hw[off + i] = (uint8_t)~buf[i];
 	if (config_filter_refused(u->filter, off, len, buf, hw, &bad)) {
 		uio_dev_refusal(u, bad);
 		return -EPERM;

@@ -475,6 +475,26 @@ int config_filter_write(const struct config_filter *f, unsigned off, size_t len,
 	return 0;
 }
 
+bool config_filter_needs_hw(const struct config_filter *f, unsigned off, size_t len)
+{
+	if (!in_range(f, off, len))
+		return true;
+	for (size_t i = 0; i < len; i++) {
+		unsigned b = off + i;
+		uint8_t to_hw = f->write[b] & ~f->virt[b];
+
+		if (b == INTX_BYTE)
+			return true; /* INTx Disable's change is judged against the device */
+		/* A read-only bit of the device's: the write is judged against its value. */
+		if (~f->write[b] & ~f->virt[b] & ~f->drop[b] & 0xff)
+			return true;
+		/* Bits kept from the device in a read-modify-write. */
+		if (to_hw && ((to_hw | f->drop[b]) & 0xff) != 0xff)
+			return true;
+	}
+	return false;
+}
+
 void config_filter_commit(struct config_filter *f, const struct config_write_plan *plan)
 {
 	memcpy(f->shadow + plan->shadow_off, plan->shadow + plan->shadow_off, plan->shadow_len);

@@ -102,6 +102,12 @@ int config_filter_write(const struct config_filter *f, unsigned off, size_t len,
 /* Takes PLAN's shadow, once its hardware writes are done. */
 void config_filter_commit(struct config_filter *f, const struct config_write_plan *plan);
 
+/* False when a write of LEN bytes at OFF can be judged and applied without the device's
+ * current bytes: every byte is wholly the client's (written to hardware whole) or wholly
+ * shadowed. Then the caller may skip reading config space (the dearest part of a mediated
+ * write) and pass HW as the complement of the data, so every writable byte is written. */
+bool config_filter_needs_hw(const struct config_filter *f, unsigned off, size_t len);
+
 /* Names the register holding OFF for a log ("MSI capability at 0x40: Message Control",
  * "BAR0", "vendor-specific capability at 0x70", "unclaimed byte 0x4e") into BUF and returns the
  * register's first offset (registers of unknown layout: the dword). */

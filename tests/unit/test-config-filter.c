@@ -298,6 +298,36 @@ static void test_interrupt_line(void **state)
 	model_free(d);
 }
 
+/* Which writes can skip reading the device: wholly writable or wholly shadowed bytes only;
+ * and skipping gives the same result as reading. */
+static void test_needs_hw(void **state)
+{
+	struct device_model *d = capture(EDU, NULL);
+	struct config_write_plan blind;
+	uint8_t hw[CONFIG_SPACE_EXPRESS], cl = 0x10, bar[4] = {0xff, 0xff, 0xff, 0xff};
+
+	assert_false(config_filter_needs_hw(d->f, 0x0c, 1)); /* cache line size */
+	assert_false(config_filter_needs_hw(d->f, 0x10, 4)); /* BAR0: shadow */
+	assert_false(config_filter_needs_hw(d->f, 0x3c, 1)); /* interrupt line: shadow */
+	assert_true(config_filter_needs_hw(d->f, 0x04, 2));  /* Command: device bits kept */
+	assert_true(config_filter_needs_hw(d->f, 0x05, 1));  /* INTx Disable */
+	assert_true(config_filter_needs_hw(d->f, 0x06, 2));  /* Status: read-only */
+	assert_true(config_filter_needs_hw(d->f, 0x3c, 2));  /* interrupt pin: read-only */
+	assert_true(config_filter_needs_hw(d->f, 0x42, 2));  /* MSI */
+	assert_true(config_filter_needs_hw(d->f, 0xfff, 2)); /* past the end */
+	/* The blind plan (hw = ~data) writes the same bytes the informed one does. */
+	memcpy(hw, d->hw, sizeof(hw));
+	hw[0x0c] = (uint8_t)~cl;
+	assert_int_equal(config_filter_write(d->f, 0x0c, 1, &cl, hw, &blind), 0);
+	assert_int_equal(config_filter_write(d->f, 0x0c, 1, &cl, d->hw, &d->plan), 0);
+	assert_int_equal(blind.hw[0x0c], 0x10);
+	assert_int_equal(blind.n_access, 1);
+	hw[0x10] = 0;
+	assert_int_equal(config_filter_write(d->f, 0x10, 4, bar, hw, &blind), 0);
+	assert_int_equal(blind.n_access, 0); /* BAR sizing never reaches the device */
+	model_free(d);
+}
+
 static void test_msi(void **state)
 {
 	struct device_model *d = capture(EDU, NULL);
@@ -652,6 +682,7 @@ int main(void)
 		cmocka_unit_test(test_bar_sizing_e1000e),
 		cmocka_unit_test(test_bar_sizing_64),
 		cmocka_unit_test(test_interrupt_line),
+		cmocka_unit_test(test_needs_hw),
 		cmocka_unit_test(test_msi),
 		cmocka_unit_test(test_msi_masked),
 		cmocka_unit_test(test_msix),
