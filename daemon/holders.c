@@ -3,9 +3,12 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 
+#include "audit.h"
 #include "holders.h"
+#include "log.h"
 #include "macro.h"
 #include "strv.h"
 #include "sysfs.h"
@@ -140,4 +143,73 @@ int holders_find(const char *root, char *const *paths, pid_t except, struct hold
 	*ret = list;
 	*ret_n = n;
 	return 0;
+}
+
+int holders_paths(const char *root, const char *slot, const char *extra, char ***ret)
+{
+	_cleanup_free_ char *rel = NULL, *link = NULL, *real = NULL, *dir = NULL, *uiodir = NULL;
+	_cleanup_strv_free_ char **paths = NULL, **uio = NULL;
+
+	if (asprintf(&rel, "sys/bus/pci/devices/%s", slot) < 0 || root_join(root, rel, &link) < 0)
+		return -ENOMEM;
+	real = realpath(link, NULL);
+	if (real) {
+		if (asprintf(&dir, "%s/", real) < 0 || strv_push(&paths, dir) < 0)
+			return -ENOMEM;
+		/* The uio node, while the function is on uio_pci_generic. */
+		if (asprintf(&uiodir, "%s/uio", real) < 0)
+			return -ENOMEM;
+		if (strv_from_dir(&uio, uiodir, NULL) >= 0 && uio) {
+			_cleanup_free_ char *node = NULL, *noderel = NULL;
+
+			if (asprintf(&noderel, "dev/%s", uio[0]) < 0 ||
+			    root_join(root, noderel, &node) < 0 || strv_push(&paths, node) < 0)
+				return -ENOMEM;
+		}
+	}
+	if (extra && strv_push(&paths, extra) < 0)
+		return -ENOMEM;
+	*ret = TAKE_PTR(paths);
+	return 0;
+}
+
+void holders_deal(const char *root, char *const *paths, const char *slot, bool kill_them, uid_t uid,
+		  const char *policy, const char *when)
+{
+	_cleanup_free_ struct holder *h = NULL;
+	size_t n = 0;
+	int r;
+
+	if (!paths)
+		return;
+	r = holders_find(root, paths, 0, &h, &n);
+	if (r < 0) {
+		log_warning_errno(r, "%s: cannot look for processes still holding it: %m", slot);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (kill_them) {
+			log_warning("%s: killing pid %d (%s), which still holds it %s (%s).", slot,
+				    (int)h[i].pid, h[i].comm, when, h[i].what);
+			(void)kill(h[i].pid, SIGKILL);
+		} else
+			log_error("%s: pid %d (%s) still holds it %s (%s) and keeps it: "
+				  "StrayHolders=log.",
+				  slot, (int)h[i].pid, h[i].comm, when, h[i].what);
+		audit_event(kill_them ? "killed-holder" : "stray-holder", slot, uid, h[i].pid,
+			    policy, "%s: pid %d (%s) held it %s", slot, (int)h[i].pid, h[i].comm,
+			    when);
+	}
+	if (n == 0 || !kill_them)
+		return;
+	/* SIGKILL is quick but asynchronous: the mappings go when the process is gone. */
+	for (int i = 0; i < 200; i++) {
+		_cleanup_free_ struct holder *left = NULL;
+		size_t nleft = 0;
+
+		if (holders_find(root, paths, 0, &left, &nleft) < 0 || nleft == 0)
+			return;
+		usleep(10000);
+	}
+	log_error("%s: processes still hold it 2 s after SIGKILL; giving it back anyway.", slot);
 }

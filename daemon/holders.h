@@ -4,6 +4,7 @@
 #pragma once
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -20,6 +21,18 @@ struct holder {
  * *RET_N 0 when there are none. */
 int holders_find(const char *root, char *const *paths, pid_t except, struct holder **ret,
 		 size_t *ret_n);
+
+/* The paths that name SLOT for holders_find(): its sysfs directory (everything below it),
+ * its /dev/uioN while on uio_pci_generic, and EXTRA (e.g. "/dev/vfio/8") when not NULL.
+ * *RET is NULL when the function is gone. */
+int holders_paths(const char *root, const char *slot, const char *extra, char ***ret);
+
+/* Deals with the holders of PATHS before SLOT goes back: with KILL each gets SIGKILL and
+ * udrvd waits up to 2 s for all to go (their mappings go with them), else each is named at
+ * error level. Every one is logged and audited (UID, POLICY, and WHEN: "after its lease
+ * ended", "with no lease after a restart"). */
+void holders_deal(const char *root, char *const *paths, const char *slot, bool kill_them, uid_t uid,
+		  const char *policy, const char *when);
 
 /* True when LINE (one line of /proc/PID/maps) maps a file whose path starts with one of
  * PATHS; pure, for tests. */

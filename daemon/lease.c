@@ -264,33 +264,15 @@ static void lease_tell_and_close(struct lease *l, int status)
 	l->ctl_fd = -1;
 }
 
-/* The paths a holder's fds and mappings name: the function's sysfs directory, /dev/uioN. */
+/* The paths a holder's fds and mappings name: the function's sysfs directory, /dev/uioN,
+ * /dev/vfio/N. */
 static int lease_paths(struct lease *l, char ***ret)
 {
-	_cleanup_free_ char *rel = NULL, *link = NULL, *real = NULL, *dir = NULL, *uio = NULL;
-	_cleanup_strv_free_ char **paths = NULL;
+	_cleanup_free_ char *group = NULL;
 
-	if (asprintf(&rel, "sys/bus/pci/devices/%s", l->slot) < 0 ||
-	    root_join(l->manager->root, rel, &link) < 0)
-		return -ENOMEM;
-	real = realpath(link, NULL);
-	if (real && (asprintf(&dir, "%s/", real) < 0 || strv_push(&paths, dir) < 0))
-		return -ENOMEM;
-	if (l->uio) {
-		_cleanup_free_ char *r2 = NULL;
-
-		if (asprintf(&r2, "dev/uio%d", l->uio->uio_num) < 0 ||
-		    root_join(l->manager->root, r2, &uio) < 0 || strv_push(&paths, uio) < 0)
-			return -ENOMEM;
-	}
-	if (l->vfio) {
-		_cleanup_free_ char *group = NULL;
-
-		if (vfio_dev_group_path(l->vfio, &group) >= 0 && strv_push(&paths, group) < 0)
-			return -ENOMEM;
-	}
-	*ret = TAKE_PTR(paths);
-	return 0;
+	if (l->vfio && vfio_dev_group_path(l->vfio, &group) < 0)
+		group = NULL;
+	return holders_paths(l->manager->root, l->slot, group, ret);
 }
 
 static int find_holders(struct lease *l, struct holder **ret, size_t *ret_n)
@@ -312,43 +294,13 @@ static int find_holders(struct lease *l, struct holder **ret, size_t *ret_n)
  * process still holding it is killed (StrayHolders=kill) or named loudly (log). */
 static void deal_with_holders(struct lease *l)
 {
-	const struct policy_grant *g = policy_file_get_grant(l->policy);
-	_cleanup_free_ struct holder *h = NULL;
-	size_t n = 0;
-	int r;
+	_cleanup_strv_free_ char **paths = NULL;
 
-	r = find_holders(l, &h, &n);
-	if (r < 0) {
-		log_warning_errno(r, "%s: cannot look for processes still holding it: %m", l->slot);
+	if (lease_paths(l, &paths) < 0)
 		return;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (g->stray_holders == POLICY_STRAY_KILL) {
-			log_warning("%s: killing pid %d (%s), which still holds it (%s).", l->slot,
-				    (int)h[i].pid, h[i].comm, h[i].what);
-			(void)kill(h[i].pid, SIGKILL);
-		} else
-			log_error("%s: pid %d (%s) still holds it (%s) and keeps it: "
-				  "StrayHolders=log.",
-				  l->slot, (int)h[i].pid, h[i].comm, h[i].what);
-		audit_event(g->stray_holders == POLICY_STRAY_KILL ? "killed-holder"
-								  : "stray-holder",
-			    l->slot, l->uid, h[i].pid, policy_file_get_name(l->policy),
-			    "%s: pid %d (%s) held it after its lease ended", l->slot, (int)h[i].pid,
-			    h[i].comm);
-	}
-	if (n == 0 || g->stray_holders != POLICY_STRAY_KILL)
-		return;
-	/* SIGKILL is quick but asynchronous: the mappings go when the process is gone. */
-	for (int i = 0; i < 200; i++) {
-		_cleanup_free_ struct holder *left = NULL;
-		size_t nleft = 0;
-
-		if (find_holders(l, &left, &nleft) < 0 || nleft == 0)
-			return;
-		usleep(10000);
-	}
-	log_error("%s: processes still hold it 2 s after SIGKILL; giving it back anyway.", l->slot);
+	holders_deal(l->manager->root, paths, l->slot,
+		     policy_file_get_grant(l->policy)->stray_holders == POLICY_STRAY_KILL, l->uid,
+		     policy_file_get_name(l->policy), "after its lease ended");
 }
 
 static int arm_timer(struct lease *l, uint64_t usec);

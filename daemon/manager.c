@@ -206,45 +206,11 @@ int manager_save_grants(struct manager *m)
 
 void manager_clear_holders(struct manager *m, const char *slot)
 {
-	_cleanup_free_ char *rel = NULL, *link = NULL, *real = NULL, *dir = NULL;
-	_cleanup_strv_free_ char **paths = NULL, **uio = NULL;
-	_cleanup_free_ struct holder *h = NULL;
-	size_t n = 0;
+	_cleanup_strv_free_ char **paths = NULL;
 
-	if (asprintf(&rel, "sys/bus/pci/devices/%s", slot) < 0 ||
-	    root_join(m->root, rel, &link) < 0)
+	if (holders_paths(m->root, slot, NULL, &paths) < 0)
 		return;
-	real = realpath(link, NULL);
-	if (!real || asprintf(&dir, "%s/", real) < 0 || strv_push(&paths, dir) < 0)
-		return;
-	free(rel);
-	rel = NULL;
-	/* The uio node, if the function is still on uio_pci_generic. */
-	if (asprintf(&rel, "%s/uio", real) >= 0 && strv_from_dir(&uio, rel, NULL) >= 0 && uio) {
-		_cleanup_free_ char *node = NULL, *noderel = NULL;
-
-		if (asprintf(&noderel, "dev/%s", uio[0]) >= 0 &&
-		    root_join(m->root, noderel, &node) >= 0)
-			(void)strv_push(&paths, node);
-	}
-	if (holders_find(m->root, paths, 0, &h, &n) < 0)
-		return;
-	for (size_t i = 0; i < n; i++) {
-		log_warning("%s: killing pid %d (%s), which holds it with no lease (%s).", slot,
-			    (int)h[i].pid, h[i].comm, h[i].what);
-		(void)kill(h[i].pid, SIGKILL);
-		audit_event("killed-holder", slot, 0, h[i].pid, NULL,
-			    "%s: pid %d (%s) held it with no lease after a restart", slot,
-			    (int)h[i].pid, h[i].comm);
-	}
-	for (int i = 0; n && i < 200; i++) {
-		_cleanup_free_ struct holder *left = NULL;
-		size_t nleft = 0;
-
-		if (holders_find(m->root, paths, 0, &left, &nleft) < 0 || nleft == 0)
-			break;
-		usleep(10000);
-	}
+	holders_deal(m->root, paths, slot, true, 0, NULL, "with no lease after a restart");
 }
 
 void manager_emit(struct manager *m, const char *type, const char *slot, uid_t uid, pid_t pid,
