@@ -245,7 +245,8 @@ static int print_status(sd_bus_message *reply, bool json)
 	if (r >= 0)
 		r = sd_bus_message_exit_container(reply);
 	if (!json)
-		printf("%s\nStanding grants:\n", json_object_array_length(leases) ? "" : "  none");
+		printf("%s\nStanding grants:\n",
+		       json_object_array_length(leases) ? "" : "  none\n");
 	if (r >= 0)
 		r = sd_bus_message_enter_container(reply, 'a', "(sutu)");
 	while (r >= 0 && (r = sd_bus_message_read(reply, "(sutu)", &slot, &uid, &until, &by)) > 0) {
@@ -266,7 +267,7 @@ static int print_status(sd_bus_message *reply, bool json)
 		r = sd_bus_message_exit_container(reply);
 	if (!json)
 		printf("%s\nPolicy files in force:\n",
-		       json_object_array_length(grants) ? "" : "  none");
+		       json_object_array_length(grants) ? "" : "  none\n");
 	if (r >= 0)
 		r = sd_bus_message_enter_container(reply, 'a', "s");
 	while (r >= 0 && (r = sd_bus_message_read(reply, "s", &file)) > 0) {
@@ -278,7 +279,7 @@ static int print_status(sd_bus_message *reply, bool json)
 		r = sd_bus_message_exit_container(reply);
 	if (!json)
 		printf("%s\nPolicy files rejected:\n",
-		       json_object_array_length(files) ? "" : "  none");
+		       json_object_array_length(files) ? "" : "  none\n");
 	if (r >= 0)
 		r = sd_bus_message_enter_container(reply, 'a', "s");
 	while (r >= 0 && (r = sd_bus_message_read(reply, "s", &file)) > 0) {
@@ -290,7 +291,7 @@ static int print_status(sd_bus_message *reply, bool json)
 		r = sd_bus_message_exit_container(reply);
 	if (!json)
 		printf("%s\nInterrupt storms (IrqRateLimit= reached):\n",
-		       json_object_array_length(rejected) ? "" : "  none");
+		       json_object_array_length(rejected) ? "" : "  none\n");
 	if (r >= 0)
 		r = sd_bus_message_enter_container(reply, 'a', "(st)");
 	while (r >= 0 && (r = sd_bus_message_read(reply, "(st)", &slot, &since)) > 0) {
