@@ -34,6 +34,7 @@ int log_internal(int level, int error, const char *file, int line, const char *f
 		va_list ap;
 
 		errno = e;
+		flockfile(stderr); /* one line at a time from udrvd's threads */
 		if (program)
 			fprintf(stderr, "%s: ", program);
 		if (max_level >= LOG_DEBUG)
@@ -42,6 +43,7 @@ int log_internal(int level, int error, const char *file, int line, const char *f
 		vfprintf(stderr, format, ap);
 		va_end(ap);
 		fputc('\n', stderr);
+		funlockfile(stderr);
 	}
 	errno = saved;
 	return -e;

@@ -14,13 +14,15 @@ int audit_to_journal(void)
 	const char *e;
 	unsigned long long dev, ino;
 	struct stat st;
+	int c = __atomic_load_n(&cached, __ATOMIC_RELAXED); /* lease threads audit too */
 
-	if (cached >= 0)
-		return cached;
+	if (c >= 0)
+		return c;
 	e = getenv("JOURNAL_STREAM");
-	cached = e && sscanf(e, "%llu:%llu", &dev, &ino) == 2 && fstat(STDERR_FILENO, &st) == 0 &&
-		 st.st_dev == dev && st.st_ino == ino;
-	return cached;
+	c = e && sscanf(e, "%llu:%llu", &dev, &ino) == 2 && fstat(STDERR_FILENO, &st) == 0 &&
+	    st.st_dev == dev && st.st_ino == ino;
+	__atomic_store_n(&cached, c, __ATOMIC_RELAXED);
+	return c;
 }
 
 void audit_event(const char *verdict, const char *slot, uid_t uid, pid_t pid, const char *policy,

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Lease lifetime and the ctl channel: requests from the holder, hang-up ends the lease. */
+/* Lease lifetime: start, interrupt setup, revoke, end. Requests on ctl: lease-fast.c. */
 #include <fcntl.h>
 #include <inttypes.h>
 #include <sys/eventfd.h>
@@ -40,61 +40,6 @@ static void read_comm(pid_t pid, char *buf, size_t size)
 	buf[strcspn(buf, "\n")] = 0;
 }
 
-#define BACKOFF_USEC (100 * 1000)
-
-static int on_backoff(sd_event_source *s, uint64_t usec, void *userdata)
-{
-	struct lease *l = userdata;
-
-	l->backoff = sd_event_source_disable_unref(l->backoff);
-	if (l->unmask_pending) {
-		l->unmask_pending = false;
-		(void)uio_dev_irq_enable(l->uio);
-	}
-	return 0;
-}
-
-int lease_irq_enable(struct lease *l)
-{
-	uint64_t now = 0;
-
-	if (!l->uio || (l->irq_mode && streq(l->irq_mode, "poll")))
-		return 0; /* polling: INTx stays masked, nothing to re-enable */
-	if (l->backoff) {
-		l->unmask_pending = true;
-		return 0;
-	}
-	(void)sd_event_now(l->manager->event, CLOCK_MONOTONIC, &now);
-	if (rate_limit_exceeded(&l->rate, now)) {
-		if (!l->storm_logged) {
-			log_warning("%s: interrupt storm, more than %" PRIu64 "/s (IrqRateLimit=): "
-				    "INTx stays masked %d ms at a time.",
-				    l->slot, l->rate.limit, (int)(BACKOFF_USEC / 1000));
-			audit_event("irq-storm", l->slot, l->uid, l->pid,
-				    policy_file_get_name(l->policy),
-				    "%s: interrupt storm throttled", l->slot);
-			l->storm_logged = true;
-		}
-		l->unmask_pending = true;
-		if (sd_event_add_time_relative(l->manager->event, &l->backoff, CLOCK_MONOTONIC,
-					       BACKOFF_USEC, 1, on_backoff, l) < 0)
-			l->backoff = NULL;
-		return 0;
-	}
-	return uio_dev_irq_enable(l->uio);
-}
-
-static int on_unmask(sd_event_source *s, int fd, uint32_t revents, void *userdata)
-{
-	struct lease *l = userdata;
-	uint64_t n;
-
-	/* One read drains any number of writes: the work per wake-up is bounded. */
-	if (read(fd, &n, sizeof(n)) == sizeof(n))
-		(void)lease_irq_enable(l);
-	return 0;
-}
-
 int lease_setup_irq(struct lease *l, const struct policy_grant *g, int device_irq, int *ret_irq_fd,
 		    int *ret_unmask_fd, const char **ret_why)
 {
@@ -120,7 +65,9 @@ int lease_setup_irq(struct lease *l, const struct policy_grant *g, int device_ir
 	if (poll) {
 		l->irq_mode = "poll";
 		/* INTx off for good: nothing but the timer wakes the holder. */
+		pthread_mutex_lock(&l->lock);
 		(void)uio_dev_config_write_intx(l->uio, true);
+		pthread_mutex_unlock(&l->lock);
 		return irq_poll_new(l->manager->event, g->poll_interval_usec, &l->poll, ret_irq_fd);
 	}
 	l->irq_mode = "intx";
@@ -135,9 +82,11 @@ int lease_setup_irq(struct lease *l, const struct policy_grant *g, int device_ir
 	}
 	l->unmask_fd = efd;
 	*ret_unmask_fd = r;
-	r = sd_event_add_io(l->manager->event, &l->unmask_source, efd, EPOLLIN, on_unmask, l);
-	if (r >= 0)
-		(void)sd_event_source_set_description(l->unmask_source, "irq-unmask");
+	r = lease_fast_start_unmask(l);
+	if (r < 0) {
+		closep(ret_unmask_fd);
+		*ret_unmask_fd = -1;
+	}
 	return r;
 }
 
@@ -150,108 +99,6 @@ void lease_update_comm(struct lease *l)
 		memcpy(l->comm, comm, sizeof(comm));
 }
 
-static int ctl_reply(struct lease *l, const struct udrv_ctl_req *req, int status, const void *data,
-		     uint32_t len)
-{
-	struct {
-		struct udrv_ctl_reply h;
-		uint8_t data[UDRV_CTL_MAX_DATA];
-	} msg = {.h = {.op = req->op, .seq = req->seq, .status = status, .len = len}};
-
-	if (req->flags & UDRV_CTL_F_NOREPLY)
-		return 0;
-	if (len)
-		memcpy(msg.data, data, len);
-	if (send(l->ctl_fd, &msg, sizeof(msg.h) + len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
-		return negative_errno();
-	return 0;
-}
-
-static int ctl_config_read(struct lease *l, const struct udrv_ctl_req *req)
-{
-	uint8_t buf[UDRV_CTL_MAX_DATA];
-	int r;
-
-	if (req->len > UDRV_CTL_MAX_DATA || req->offset > 4096 || req->offset + req->len > 4096)
-		return ctl_reply(l, req, -EINVAL, NULL, 0);
-	r = uio_dev_config_read(l->uio, req->offset, buf, req->len);
-	return ctl_reply(l, req, r, buf, r < 0 ? 0 : req->len);
-}
-
-static int ctl_config_write(struct lease *l, const struct udrv_ctl_req *req, const uint8_t *data,
-			    size_t data_len)
-{
-	int r;
-
-	if (req->len != data_len)
-		return ctl_reply(l, req, -EINVAL, NULL, 0);
-	r = uio_dev_config_write(l->uio, req->offset, data, data_len);
-	if (r == -EPERM && l->uio->refusal.report)
-		audit_event("refused-write", l->slot, l->uid, l->pid,
-			    policy_file_get_name(l->policy),
-			    "%s: refused config write of %zu bytes at 0x%x, uid %u pid %d: "
-			    "%s (0x%x) is read-only to clients; not logged again",
-			    l->slot, data_len, req->offset, (unsigned)l->uid, (int)l->pid,
-			    l->uio->refusal.what, l->uio->refusal.off);
-	if (r > 0) /* INTx Disable cleared: an unmask like any other */
-		r = lease_irq_enable(l);
-	return ctl_reply(l, req, r, NULL, 0);
-}
-
-static int ctl_handle(struct lease *l, const struct udrv_ctl_req *req, const uint8_t *data,
-		      size_t data_len)
-{
-	switch (req->op) {
-	case UDRV_CTL_PING:
-		return ctl_reply(l, req, 0, NULL, 0);
-	case UDRV_CTL_IRQ_ENABLE:
-		return ctl_reply(l, req, lease_irq_enable(l), NULL, 0);
-	case UDRV_CTL_CONFIG_READ:
-	case UDRV_CTL_CONFIG_WRITE:
-		if (!l->uio) /* VFIO: vfio-pci virtualizes config space itself */
-			return ctl_reply(l, req, -EOPNOTSUPP, NULL, 0);
-		return req->op == UDRV_CTL_CONFIG_READ ? ctl_config_read(l, req)
-						       : ctl_config_write(l, req, data, data_len);
-	case UDRV_CTL_RELEASE:
-		(void)ctl_reply(l, req, 0, NULL, 0);
-		lease_end(l, "released by its holder");
-		return 1;
-	default:
-		return ctl_reply(l, req, -EOPNOTSUPP, NULL, 0);
-	}
-}
-
-static int on_ctl(sd_event_source *s, int fd, uint32_t revents, void *userdata)
-{
-	struct lease *l = userdata;
-	struct {
-		struct udrv_ctl_req h;
-		uint8_t data[UDRV_CTL_MAX_DATA];
-	} msg;
-	ssize_t n;
-
-	/* Drain what is queued, a bounded number at a time so other leases get their turn. */
-	for (int i = 0; i < 64; i++) {
-		n = recv(fd, &msg, sizeof(msg), MSG_DONTWAIT | MSG_TRUNC);
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
-			return 0;
-		if (n <= 0) {
-			lease_end(l, "the holder closed its last copy of the lease");
-			return 0;
-		}
-		if ((size_t)n < sizeof(msg.h) || (size_t)n > sizeof(msg)) {
-			log_notice(
-				"%s: malformed ctl packet (%zd bytes) from uid %u: ending lease.",
-				l->slot, n, (unsigned)l->uid);
-			lease_end(l, "malformed request");
-			return 0;
-		}
-		if (ctl_handle(l, &msg.h, msg.data, (size_t)n - sizeof(msg.h)) > 0)
-			return 0; /* the lease is gone */
-	}
-	return 0;
-}
-
 static void lease_tell_and_close(struct lease *l, int status)
 {
 	struct udrv_ctl_reply ev = {.op = UDRV_CTL_EV_LEASE_ENDED, .seq = 0, .status = status};
@@ -259,7 +106,8 @@ static void lease_tell_and_close(struct lease *l, int status)
 	if (l->ctl_fd < 0)
 		return;
 	(void)send(l->ctl_fd, &ev, sizeof(ev), MSG_NOSIGNAL | MSG_DONTWAIT);
-	l->ctl_source = sd_event_source_disable_unref(l->ctl_source);
+	/* The holder gets no more replies; the ctl thread must be gone before the fd is. */
+	lease_fast_stop(l);
 	closep(&l->ctl_fd);
 	l->ctl_fd = -1;
 }
@@ -368,18 +216,19 @@ int lease_new(struct manager *m, const char *slot, uid_t uid, pid_t pid, struct 
 	l->policy = policy_file_ref(policy);
 	l->ctl_fd = ctl_fd;
 	l->unmask_fd = -1;
-	r = sd_event_add_io(m->event, &l->ctl_source, ctl_fd, EPOLLIN | EPOLLRDHUP, on_ctl, l);
+	l->uio = uio;
+	l->vfio = vfio;
+	r = lease_fast_init(l);
 	if (r >= 0 && g->max_lease_usec != POLICY_INFINITY)
 		r = arm_timer(l, g->max_lease_usec);
 	if (r < 0) {
-		sd_event_source_disable_unref(l->ctl_source);
+		/* The caller still owns UIO, VFIO and CTL_FD. */
+		lease_fast_done(l);
+		l->timer = sd_event_source_disable_unref(l->timer);
 		policy_file_unref(l->policy);
 		free(l);
 		return r;
 	}
-	(void)sd_event_source_set_description(l->ctl_source, "lease-ctl");
-	l->uio = uio;
-	l->vfio = vfio;
 	manager_add_lease(m, l);
 	manager_emit(m, "lease-started", l->slot, l->uid, l->pid, l->comm);
 	*ret = l;
@@ -444,9 +293,8 @@ void lease_end(struct lease *l, const char *why)
 	log_info("Lease on %s held by uid %u (pid %d, %s) ends: %s.", l->slot, (unsigned)l->uid,
 		 (int)l->pid, l->comm, why);
 	lease_tell_and_close(l, l->revoking ? -ECANCELED : 0);
+	lease_fast_done(l); /* no thread of the lease's runs after this */
 	l->timer = sd_event_source_disable_unref(l->timer);
-	l->backoff = sd_event_source_disable_unref(l->backoff);
-	l->unmask_source = sd_event_source_disable_unref(l->unmask_source);
 	closep(&l->unmask_fd);
 	l->poll = irq_poll_free(l->poll);
 	if (!l->device_gone)

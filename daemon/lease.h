@@ -2,6 +2,7 @@
 /* A lease: one client's hold on one PCI function, alive while its ctl socket is held. */
 #pragma once
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <systemd/sd-event.h>
@@ -24,12 +25,11 @@ struct lease {
 	char comm[64];
 	uint64_t since_usec; /* CLOCK_REALTIME */
 	struct policy_file *policy;
-	struct uio_dev *uio;   /* the UIO backend, or */
-	struct vfio_dev *vfio; /* the VFIO backend */
-	bool node;	       /* VFIO node mode: the holder opens /dev/vfio/N itself */
-	int ctl_fd;	       /* udrvd's end of the ctl socketpair; -1 once the holder was told */
-	sd_event_source *ctl_source;
-	sd_event_source *timer;	  /* MaxLeaseTime=, then a revoke's grace period */
+	struct uio_dev *uio;	/* the UIO backend, or */
+	struct vfio_dev *vfio;	/* the VFIO backend */
+	bool node;		/* VFIO node mode: the holder opens /dev/vfio/N itself */
+	int ctl_fd;		/* udrvd's end of the ctl socketpair; -1 once the holder was told */
+	sd_event_source *timer; /* MaxLeaseTime=, then a revoke's grace period */
 	uint64_t revoke_deadline; /* CLOCK_MONOTONIC */
 	bool ending;
 	bool revoking;
@@ -37,26 +37,54 @@ struct lease {
 
 	/* Interrupts: INTx through uio (re-enabled by IRQ_ENABLE or the unmask eventfd, both
 	 * rate-limited), or a polling timer. */
-	const char *irq_mode;  /* "intx" or "poll" */
-	struct irq_poll *poll; /* poll mode */
-	int unmask_fd;	       /* intx mode: the eventfd the holder writes; -1 */
-	sd_event_source *unmask_source;
-	sd_event_source *backoff; /* a storm's masked period */
+	const char *irq_mode;	  /* "intx" or "poll" */
+	struct irq_poll *poll;	  /* poll mode */
+	int unmask_fd;		  /* intx mode: the eventfd the holder writes; -1 */
+	sd_event_source *backoff; /* a storm's masked period (main loop) */
 	struct rate_limit rate;
 	bool unmask_pending; /* asked for during a back-off */
+	bool backoff_active; /* INTx held masked by a storm */
+	bool backoff_wanted; /* a thread saw a storm begin: the main loop arms BACKOFF */
 	bool storm_logged;
+
+	/* The fast path (lease-fast.c): a thread blocks on ctl, another on the unmask eventfd.
+	 * LOCK guards what they share with the main loop: the uio device's config state, the
+	 * rate limit and the back-off flags above. */
+	pthread_mutex_t lock;
+	bool lock_ready;
+	pthread_t ctl_thread, unmask_thread;
+	bool ctl_thread_running, unmask_thread_running; /* main loop only */
+	bool stopping;					/* atomic: the threads are to exit */
+	const char *end_request; /* atomic: a thread asks the main loop to end the lease */
+	int notify_fd;		 /* eventfd: a thread has work for the main loop */
+	sd_event_source *notify_source;
 };
 
 /* Chooses the interrupt mode from policy and the device, and sets it up. *RET_IRQ_FD is the
  * fd for the holder's "irq" (-1: keep uio's), *RET_UNMASK_FD its "irq-unmask" (-1: none). */
 int lease_setup_irq(struct lease *l, const struct policy_grant *g, int device_irq, int *ret_irq_fd,
 		    int *ret_unmask_fd, const char **ret_why);
-/* IRQ_ENABLE: clears INTx Disable unless the rate limit holds it masked. */
+/* IRQ_ENABLE: clears INTx Disable unless the rate limit holds it masked. Takes l->lock. */
 int lease_irq_enable(struct lease *l);
+/* How many times the rate limit held INTx masked. */
+uint64_t lease_irq_storms(struct lease *l);
 
-/* Starts watching CTL_FD (udrvd's end); takes ownership of UIO or VFIO, and of CTL_FD. */
+/* The fast path, in lease-fast.c. init: the lock and the main loop's notify source;
+ * start_unmask: the unmask eventfd's thread (INTx leases; the ctl thread is lease_start()'s);
+ * stop: tells the threads to exit and joins them (nothing of theirs runs after it); done:
+ * stop, then frees what init made. */
+int lease_fast_init(struct lease *l);
+int lease_fast_start_unmask(struct lease *l);
+void lease_fast_stop(struct lease *l);
+void lease_fast_done(struct lease *l);
+
+/* A lease on CTL_FD (udrvd's end); takes ownership of UIO or VFIO, and of CTL_FD. Requests on
+ * ctl are served once lease_start() has run: set the lease up (lease_setup_irq) before. */
 int lease_new(struct manager *m, const char *slot, uid_t uid, pid_t pid, struct policy_file *policy,
 	      struct uio_dev *uio, struct vfio_dev *vfio, int ctl_fd, struct lease **ret);
+
+/* Starts serving ctl requests (the ctl thread): the last step before the holder gets ctl. */
+int lease_start(struct lease *l);
 
 /* Re-reads the holder's command name: after `udrvctl grant -- CMD` it is CMD's. */
 void lease_update_comm(struct lease *l);

@@ -9,6 +9,7 @@ daemon_libudrvd_core_la_SOURCES = \
 	daemon/state.c daemon/state.h \
 	daemon/backend-uio.c daemon/backend-uio.h \
 	daemon/lease.c daemon/lease.h \
+	daemon/lease-fast.c \
 	daemon/manager.c daemon/manager.h \
 	daemon/manager-bus.c \
 	daemon/holders.c daemon/holders.h \

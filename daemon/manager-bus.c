@@ -378,9 +378,9 @@ static int do_acquire(sd_bus_message *msg, struct connection *c, bool node, sd_b
 	r = vfio ? prepare_vfio(c, &a, g, node, error) : prepare_uio(c, &a, g, error);
 	if (r <= 0)
 		return r;
-	/* Only udrvd's end is non-blocking: O_NONBLOCK would travel with the client's fd. */
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, a.ctl) < 0 ||
-	    fcntl(a.ctl[0], F_SETFL, O_NONBLOCK) < 0)
+	/* Both ends blocking: the lease's ctl thread blocks in recv() on udrvd's (its sends say
+	 * MSG_DONTWAIT), and O_NONBLOCK would travel with the client's fd. */
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, a.ctl) < 0)
 		return negative_errno();
 	r = lease_new(c->manager, a.slot, c->uid, c->pid, a.decision.file, a.uio, a.vfio, a.ctl[0],
 		      &l);
@@ -398,6 +398,12 @@ static int do_acquire(sd_bus_message *msg, struct connection *c, bool node, sd_b
 						 "could not set up interrupts for %s: %s", a.slot,
 						 strerror(-r));
 		}
+	}
+	r = lease_start(l);
+	if (r < 0) {
+		lease_end(l, "its ctl thread could not be started");
+		return sd_bus_error_setf(error, UDRV_ERROR_FAILED, "could not serve %s's lease: %s",
+					 a.slot, strerror(-r));
 	}
 	r = reply_fds(msg, l, a.ctl[1], a.fds, a.names, a.n, policy_file_get_name(a.decision.file));
 	if (r < 0) {
@@ -757,8 +763,8 @@ static int method_get_status(sd_bus_message *msg, void *userdata, sd_bus_error *
 	if (r >= 0)
 		r = sd_bus_message_open_container(reply, 'a', "(st)");
 	for (struct lease *l = m->leases; r >= 0 && l; l = l->next)
-		if (l->rate.hits)
-			r = sd_bus_message_append(reply, "(st)", l->slot, l->rate.hits);
+		if (lease_irq_storms(l))
+			r = sd_bus_message_append(reply, "(st)", l->slot, lease_irq_storms(l));
 	if (r >= 0)
 		r = sd_bus_message_close_container(reply);
 	return r < 0 ? r : sd_bus_send(NULL, reply, NULL);

@@ -29,6 +29,13 @@ fixture_tests = \
 	tests/fixture/daemon-admin.sh \
 	tests/fixture/readme.sh
 TESTS += $(fixture_tests)
+# Drives a lease's fast path from several threads (tests/fixture/daemon-lease.sh).
+check_PROGRAMS += tests/fixture/ctl-stress
+tests_fixture_ctl_stress_SOURCES = tests/fixture/ctl-stress.c
+tests_fixture_ctl_stress_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/lib
+tests_fixture_ctl_stress_CFLAGS = $(AM_CFLAGS) -pthread
+tests_fixture_ctl_stress_LDADD = lib/libudrv.la
+tests_fixture_ctl_stress_LDFLAGS = $(AM_LDFLAGS) -no-install -pthread
 EXTRA_DIST += $(fixture_tests) tests/fixture/lib.sh tests/fixture/daemon-lib.sh tests/fixtures
 
 # VM scenarios of the daemon (the bed itself is in tests/vm/local.mk).
