@@ -26,6 +26,7 @@ struct options {
 	const char *samples, *turns;
 	bool first, attach, reset;
 	unsigned rounds, iterations, batches, irqs, warmup, bind_cycles;
+	unsigned config_batches, config_writes; /* root's pwrite of the cache line size */
 	int timeout_ms;
 };
 
@@ -176,6 +177,44 @@ static int enable_direct(void *userdata)
 	return 0;
 }
 
+/* CONFIG_BATCHES turns of CONFIG_WRITES timed pwrites of the cache line size on sysfs config
+ * (1 byte, a change every time): what udrvd itself does for a holder's mediated write. */
+static int config_writes(FILE *out, int cfg, const struct options *opt, struct bench_turns *turns)
+{
+	size_t cap = (size_t)opt->config_batches * opt->config_writes, n = 0;
+	uint64_t *all = calloc(cap ?: 1, sizeof(*all));
+	uint8_t cache_line;
+	int r = 0;
+
+	if (!all)
+		return -ENOMEM;
+	if (pread(cfg, &cache_line, 1, PCI_CACHE_LINE_SIZE) != 1)
+		r = -(errno ?: EIO);
+	for (unsigned b = 1; r == 0 && b <= opt->config_batches; b++) {
+		r = bench_turn_begin(turns);
+		for (unsigned i = 0; r == 0 && i < opt->warmup + opt->config_writes; i++) {
+			uint8_t v = (uint8_t)(cache_line + 1 + (i & 1));
+			uint64_t t0 = bench_now_ns(), ns;
+
+			if (pwrite(cfg, &v, 1, PCI_CACHE_LINE_SIZE) != 1)
+				r = -(errno ?: EIO);
+			ns = bench_now_ns() - t0;
+			if (r == 0 && i >= opt->warmup) {
+				bench_sample(out, "rpc", "pwrite", ns, b);
+				all[n++] = ns;
+			}
+		}
+		if (r == 0)
+			r = bench_turn_end(turns);
+	}
+	if (pwrite(cfg, &cache_line, 1, PCI_CACHE_LINE_SIZE) != 1 && r == 0)
+		r = -(errno ?: EIO);
+	if (r == 0)
+		bench_print_latency("rpc pwrite", all, n);
+	free(all);
+	return r;
+}
+
 static int run(FILE *out, const struct options *opt, struct bench_turns *turns)
 {
 	struct bench_irq_stats stats;
@@ -230,6 +269,11 @@ static int run(FILE *out, const struct options *opt, struct bench_turns *turns)
 	bench_irq_stats_done(&stats, r == 0 ? "direct" : NULL);
 	if (r < 0)
 		fprintf(stderr, "bench-direct: interrupts: %s\n", strerror(-r));
+	if (r == 0 && opt->config_batches > 0) {
+		r = config_writes(out, cfg, opt, turns);
+		if (r < 0)
+			fprintf(stderr, "bench-direct: config writes: %s\n", strerror(-r));
+	}
 out:
 	if (addr != MAP_FAILED)
 		munmap(addr, (size_t)st.st_size);
@@ -322,14 +366,16 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: bench-direct --slot SLOT [--attach] [--samples FILE]\n"
 		"         [--turns WAIT,GIVE [--first]] [--rounds N] [--iterations N]\n"
-		"         [--batches N] [--irqs N] [--warmup N] [--timeout MS]\n"
+		"         [--batches N] [--irqs N] [--config-batches N --config-writes N]\n"
+		"         [--warmup N] [--timeout MS]\n"
 		"       bench-direct --slot SLOT --bind-cycles N [--reset] [--samples FILE]\n"
 		"         [--warmup N]\n"
 		"As root and without udrv, the way DPDK does it, on the edu device at SLOT\n"
 		"(DDDD:BB:DD.F): binds it to " UIO_DRIVER " (with --attach: waits until\n"
 		"someone else has), mmaps resource0 for ROUNDS MMIO rounds of ITERATIONS write\n"
 		"and read-back pairs, runs BATCHES batches of IRQS interrupt round trips on\n"
-		"/dev/uioN re-enabled with pread and pwrite of config byte 5, and restores the\n"
+		"/dev/uioN re-enabled with pread and pwrite of config byte 5, then CONFIG-BATCHES\n"
+		"batches of CONFIG-WRITES pwrites of the cache line size, and restores the\n"
 		"binding. --turns takes turns with bench-udrv (same counts on both sides).\n"
 		"--bind-cycles times N bind and unbind cycles instead; --reset adds two writes\n"
 		"to the function's sysfs reset to each (udrvd's kernel work). Raw samples are\n"
@@ -352,15 +398,21 @@ static int parse_options(int argc, char **argv, struct options *opt)
 		{"timeout", required_argument, NULL, 't'},
 		{"bind-cycles", required_argument, NULL, 'b'},
 		{"reset", no_argument, NULL, 'R'},
+		{"config-batches", required_argument, NULL, 'C'},
+		{"config-writes", required_argument, NULL, 'W'},
 		{"help", no_argument, NULL, 'h'},
 		{},
 	};
 	unsigned timeout = 5000;
 	int c;
 
-	*opt = (struct options){
-		.rounds = 100, .iterations = 50000, .batches = 30, .irqs = 100, .warmup = 10};
-	while ((c = getopt_long(argc, argv, "s:Ao:T:Fr:n:B:i:w:t:b:Rh", options, NULL)) >= 0) {
+	*opt = (struct options){.rounds = 100,
+				.iterations = 50000,
+				.batches = 30,
+				.irqs = 100,
+				.warmup = 10,
+				.config_writes = 100};
+	while ((c = getopt_long(argc, argv, "s:Ao:T:Fr:n:B:i:w:t:b:RC:W:h", options, NULL)) >= 0) {
 		int r = 0;
 
 		switch (c) {
@@ -402,6 +454,12 @@ static int parse_options(int argc, char **argv, struct options *opt)
 			break;
 		case 'R':
 			opt->reset = true;
+			break;
+		case 'C':
+			r = bench_parse_uint(optarg, 0, 1000, &opt->config_batches);
+			break;
+		case 'W':
+			r = bench_parse_uint(optarg, 1, 1000000, &opt->config_writes);
 			break;
 		case 'h':
 			usage(stdout);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Measures an edu device through a udrv lease: MMIO via udrv_map_bar, interrupts, udrv_ping. */
+/* Measures an edu device through a udrv lease: MMIO via udrv_map_bar, interrupts, udrv_ping,
+ * mediated config writes. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
@@ -13,7 +14,7 @@
 struct options {
 	const char *slot; /* NULL: the inherited lease's (UDRV_SLOT) */
 	const char *samples, *turns;
-	bool first, async;
+	bool first, async, config;
 	unsigned rounds, iterations, batches, irqs, pings, warmup;
 	int timeout_ms;
 };
@@ -28,42 +29,108 @@ static int enable_async(void *userdata)
 	return udrv_irq_enable_async(userdata);
 }
 
-/* Batches of udrv_ping round trips, each followed by a batch on the socketpair floor. */
-static int run_pings(FILE *out, struct udrv_device *dev, const struct options *opt)
+/* What one ctl request of each kind costs, timed from the call to its return. */
+enum {
+	RPC_PING,	  /* udrv_ping: udrvd does nothing */
+	RPC_WRITE,	  /* a 1-byte config write that reaches the device (cache line size) */
+	RPC_WRITE_SHADOW, /* a 1-byte config write udrvd keeps in its shadow (interrupt line) */
+	RPC_READ,	  /* a 4-byte config read (BAR0: the shadow over the device's bytes) */
+	_RPC_MAX
+};
+static const char *const rpc_variant[_RPC_MAX] = {
+	[RPC_PING] = "udrv_ping",
+	[RPC_WRITE] = "config_write",
+	[RPC_WRITE_SHADOW] = "config_write_shadow",
+	[RPC_READ] = "config_read",
+};
+
+static int rpc_once(struct udrv_device *dev, int kind, unsigned i, uint8_t cache_line)
 {
-	size_t total = (size_t)opt->batches * opt->pings, n_ping = 0, n_floor = 0;
-	uint64_t *ping = calloc(total, sizeof(*ping)), *base = calloc(total, sizeof(*base));
-	struct bench_floor f;
-	int r, r2;
+	uint8_t v;
+	uint32_t bar;
 
-	if (!ping || !base) {
-		free(ping);
-		free(base);
-		return -ENOMEM;
+	switch (kind) {
+	case RPC_PING:
+		return udrv_ping(dev);
+	case RPC_WRITE:
+		v = (uint8_t)(cache_line + 1 + (i & 1)); /* a change every time */
+		return udrv_config_write(dev, PCI_CACHE_LINE_SIZE, &v, 1);
+	case RPC_WRITE_SHADOW:
+		v = (uint8_t)i;
+		return udrv_config_write(dev, PCI_INTERRUPT_LINE, &v, 1);
+	default:
+		return udrv_config_read(dev, PCI_BAR0, &bar, sizeof(bar));
 	}
-	r = bench_floor_start(&f);
-	for (unsigned b = 1; r == 0 && b <= opt->batches; b++) {
-		for (unsigned i = 0; r == 0 && i < opt->warmup + opt->pings; i++) {
-			uint64_t t0 = bench_now_ns(), ns;
+}
 
-			r = udrv_ping(dev);
-			ns = bench_now_ns() - t0;
-			if (r == 0 && i >= opt->warmup) {
-				bench_sample(out, "rpc", "udrv_ping", ns, b);
-				ping[n_ping++] = ns;
+/* BATCHES turns, each: PINGS udrv_ping round trips, as many on the socketpair floor, then (with
+ * --config) as many mediated config writes to the device, writes kept in udrvd's shadow and
+ * config reads. In turns with bench-direct's root pwrite batches when it takes part. */
+static int run_pings(FILE *out, struct udrv_device *dev, const struct options *opt,
+		     struct bench_turns *turns)
+{
+	size_t total = (size_t)opt->batches * opt->pings, n[_RPC_MAX] = {0}, n_floor = 0;
+	uint64_t *t[_RPC_MAX] = {0}, *base = calloc(total, sizeof(*base));
+	int kinds = opt->config ? _RPC_MAX : 1, r = 0, r2;
+	uint8_t cache_line = 0, line = 0;
+	struct bench_floor f;
+
+	for (int k = 0; k < kinds; k++)
+		if (!(t[k] = calloc(total, sizeof(uint64_t))))
+			r = -ENOMEM;
+	if (r == 0 && !base)
+		r = -ENOMEM;
+	if (r == 0 && opt->config) {
+		r = udrv_config_read(dev, PCI_CACHE_LINE_SIZE, &cache_line, 1);
+		if (r == 0)
+			r = udrv_config_read(dev, PCI_INTERRUPT_LINE, &line, 1);
+	}
+	if (r == 0)
+		r = bench_floor_start(&f);
+	else
+		f = (struct bench_floor){.fd = -1, .pid = -1};
+	for (unsigned b = 1; r == 0 && b <= opt->batches; b++) {
+		r = bench_turn_begin(turns);
+		for (int k = 0; r == 0 && k < kinds; k++) {
+			for (unsigned i = 0; r == 0 && i < opt->warmup + opt->pings; i++) {
+				uint64_t t0 = bench_now_ns(), ns;
+
+				r = rpc_once(dev, k, i, cache_line);
+				ns = bench_now_ns() - t0;
+				if (r == 0 && i >= opt->warmup) {
+					bench_sample(out, "rpc", rpc_variant[k], ns, b);
+					t[k][n[k]++] = ns;
+				}
 			}
+			if (r < 0)
+				fprintf(stderr, "bench-udrv: %s: %s\n", rpc_variant[k],
+					strerror(-r));
+			if (r == 0 && k == RPC_PING)
+				r = bench_floor_batch(&f, out, opt->pings, opt->warmup, b, base,
+						      &n_floor);
 		}
 		if (r == 0)
-			r = bench_floor_batch(&f, out, opt->pings, opt->warmup, b, base, &n_floor);
+			r = bench_turn_end(turns);
 	}
 	r2 = bench_floor_stop(&f);
 	if (r == 0 && r2 < 0)
 		r = r2;
+	if (r == 0 && opt->config) { /* as the lease found them */
+		r = udrv_config_write(dev, PCI_CACHE_LINE_SIZE, &cache_line, 1);
+		if (r == 0)
+			r = udrv_config_write(dev, PCI_INTERRUPT_LINE, &line, 1);
+	}
 	if (r == 0) {
-		bench_print_latency("rpc udrv_ping", ping, n_ping);
+		char label[64];
+
+		for (int k = 0; k < kinds; k++) {
+			snprintf(label, sizeof(label), "rpc %s", rpc_variant[k]);
+			bench_print_latency(label, t[k], n[k]);
+		}
 		bench_print_latency("rpc socketpair", base, n_floor);
 	}
-	free(ping);
+	for (int k = 0; k < _RPC_MAX; k++)
+		free(t[k]);
 	free(base);
 	return r;
 }
@@ -145,7 +212,7 @@ static int run(FILE *out, struct udrv_device *dev, const struct options *opt,
 			return r;
 	}
 	if (opt->pings > 0) {
-		r = run_pings(out, dev, opt);
+		r = run_pings(out, dev, opt, turns);
 		if (r < 0)
 			fprintf(stderr, "bench-udrv: udrv_ping and the socketpair floor: %s\n",
 				strerror(-r));
@@ -158,13 +225,15 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: bench-udrv [--slot SLOT] [--samples FILE] [--turns WAIT,GIVE [--first]]\n"
 		"         [--rounds N] [--iterations N] [--batches N] [--irqs N] [--async]\n"
-		"         [--pings N] [--warmup N] [--timeout MS]\n"
+		"         [--pings N] [--config] [--warmup N] [--timeout MS]\n"
 		"Measures QEMU's edu device through libudrv: ROUNDS MMIO rounds of ITERATIONS\n"
 		"write and read-back pairs on BAR0 (udrv_map_bar); BATCHES batches of IRQS\n"
 		"interrupt round trips re-enabled with udrv_irq_enable (or, with --async,\n"
 		"udrv_irq_enable_async); then BATCHES batches of PINGS udrv_ping round trips,\n"
-		"each followed by as many on a socketpair to a forked echo process (the floor).\n"
-		"A count of 0 skips that part. --turns takes turns with bench-direct, round by\n"
+		"each followed by as many on a socketpair to a forked echo process (the floor)\n"
+		"and, with --config, by as many mediated config writes (to the device, to\n"
+		"udrvd's shadow) and reads. A count of 0 skips that part. --turns takes turns with "
+		"bench-direct, round by\n"
 		"round and batch by batch (see bench/bench.scenario). SLOT defaults to the lease\n"
 		"inherited from 'udrvctl grant SLOT -- bench-udrv'. Raw samples are appended to\n"
 		"FILE (default stdout) as METRIC<TAB>VARIANT<TAB>VALUE<TAB>BATCH.\n");
@@ -182,6 +251,7 @@ static int parse_options(int argc, char **argv, struct options *opt)
 		{"batches", required_argument, NULL, 'b'},
 		{"irqs", required_argument, NULL, 'i'},
 		{"async", no_argument, NULL, 'a'},
+		{"config", no_argument, NULL, 'c'},
 		{"pings", required_argument, NULL, 'p'},
 		{"warmup", required_argument, NULL, 'w'},
 		{"timeout", required_argument, NULL, 't'},
@@ -197,7 +267,7 @@ static int parse_options(int argc, char **argv, struct options *opt)
 				.irqs = 100,
 				.pings = 100,
 				.warmup = 10};
-	while ((c = getopt_long(argc, argv, "s:o:T:Fr:n:b:i:ap:w:t:h", options, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, "s:o:T:Fr:n:b:i:acp:w:t:h", options, NULL)) >= 0) {
 		int r = 0;
 
 		switch (c) {
@@ -227,6 +297,9 @@ static int parse_options(int argc, char **argv, struct options *opt)
 			break;
 		case 'a':
 			opt->async = true;
+			break;
+		case 'c':
+			opt->config = true;
 			break;
 		case 'p':
 			r = bench_parse_uint(optarg, 0, 1000000, &opt->pings);

@@ -17,6 +17,13 @@ enum {
 };
 #define EDU_BAR0_MIN_SIZE (EDU_IRQ_ACK + 4)
 
+/* Config-space registers the config-write measurements use. */
+enum {
+	PCI_CACHE_LINE_SIZE = 0x0c, /* written through to the device by udrvd */
+	PCI_BAR0 = 0x10,
+	PCI_INTERRUPT_LINE = 0x3c, /* kept in udrvd's shadow */
+};
+
 /* CLOCK_MONOTONIC in nanoseconds. */
 uint64_t bench_now_ns(void);
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* VM test helper: pokes a leased function's config space through libudrv's public API, checks
- * each answer, and times mediated config writes against their floors. */
+/* VM test helper: pokes a leased function's config space through libudrv's public API and
+ * checks each answer. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -11,9 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "udrv.h"
@@ -30,12 +27,7 @@
  *                              irq fd, acknowledged, the next one raised while masked, and
  *                              unmasked DPDK-style: a 1-byte config write clearing INTx Disable
  *   sync NAME                  create NAME.ready, wait for NAME.go (lets root look meanwhile)
- *   bench N                    time N rounds, interleaved, of: a bare SOCK_SEQPACKET round
- *                              trip, udrv_ping, a mediated write reaching the device (cache
- *                              line size), one kept in the shadow (interrupt line), a read
- * cfgpoke --sysfs-bench N SLOT (as root) times N pwrites of the cache line size on sysfs config,
- * and N round trips to a process that does that pwrite before it answers (no checks at all).
- * Numbers come as "# " lines. Exit status 1 when a check failed, 2 on bad usage.
+ * Exit status 1 when a check failed, 2 on bad usage. (Timing is `make bench`'s: bench/.)
  */
 
 static unsigned failures;
@@ -213,189 +205,6 @@ static void verb_sync(const char *name)
 		usleep(50000);
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Prints p50 and p99 of N samples in microseconds; returns p50 in ns. */
-static uint64_t report(const char *name, uint64_t *t, unsigned n)
-{
-	qsort(t, n, sizeof(*t), cmp_u64);
-	printf("# %-40s p50 %7.1f us  p99 %7.1f us  (n=%u)\n", name, t[n / 2] / 1000.0,
-	       t[n * 99 / 100] / 1000.0, n);
-	fflush(stdout);
-	return t[n / 2];
-}
-
-/* The floor any mediated call pays: one request and one answer over SOCK_SEQPACKET, to a
- * process that does nothing else. Returns the client's end; the echo process ends with it. */
-static int echo_start(pid_t *ret_pid)
-{
-	char msg[64];
-	int sv[2];
-	pid_t pid;
-
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-		exit(2);
-	pid = fork();
-	if (pid == 0) {
-		ssize_t k;
-
-		close(sv[0]);
-		while ((k = recv(sv[1], msg, sizeof(msg), 0)) > 0)
-			(void)send(sv[1], msg, (size_t)k, 0);
-		_exit(0);
-	}
-	close(sv[1]);
-	*ret_pid = pid;
-	return sv[0];
-}
-
-enum { B_BARE, B_PING, B_WRITE, B_VIRT, B_READ, _B_MAX };
-
-/* One round of each, interleaved, so that drift in a TCG guest hits them alike. */
-static int bench_round(struct udrv_device *dev, int echo, unsigned i, uint32_t cl,
-		       uint64_t *t[_B_MAX])
-{
-	char msg[20] = {0};
-	uint64_t t0;
-	uint32_t v;
-	int r;
-
-	t0 = now_ns();
-	if (send(echo, msg, sizeof(msg), 0) < 0 || recv(echo, msg, sizeof(msg), 0) < 0)
-		return -EIO;
-	t[B_BARE][i] = now_ns() - t0;
-	t0 = now_ns();
-	r = udrv_ping(dev);
-	t[B_PING][i] = now_ns() - t0;
-	t0 = now_ns();
-	/* Cache line size: checked, read-modify-written on the device, one byte. */
-	r = r ?: cfg_write(dev, 0x0c, 1, (cl + 1 + (i & 1)) & 0xff);
-	t[B_WRITE][i] = now_ns() - t0;
-	t0 = now_ns();
-	/* Interrupt line: checked, kept in udrvd's shadow. */
-	r = r ?: cfg_write(dev, 0x3c, 1, i & 0xff);
-	t[B_VIRT][i] = now_ns() - t0;
-	t0 = now_ns();
-	r = r ?: cfg_read(dev, 0x10, 4, &v);
-	t[B_READ][i] = now_ns() - t0;
-	return r;
-}
-
-static void verb_bench(struct udrv_device *dev, unsigned n)
-{
-	static const char *const names[_B_MAX] = {
-		[B_BARE] = "bare SOCK_SEQPACKET round trip",
-		[B_PING] = "udrv_ping (ctl round trip via udrvd)",
-		[B_WRITE] = "mediated config write (1 byte, to hw)",
-		[B_VIRT] = "mediated config write (1 byte, shadow)",
-		[B_READ] = "mediated config read (4 bytes)",
-	};
-	uint64_t *t[_B_MAX], p50[_B_MAX];
-	uint32_t cl = 0, line = 0;
-	pid_t pid;
-	int echo, r;
-
-	for (int k = 0; k < _B_MAX; k++)
-		if (n < 100 || !(t[k] = calloc(n, sizeof(uint64_t))))
-			exit(2);
-	echo = echo_start(&pid);
-	r = cfg_read(dev, 0x0c, 1, &cl);
-	r = r ?: cfg_read(dev, 0x3c, 1, &line);
-	for (unsigned i = 0; i < n && r == 0; i++)
-		r = bench_round(dev, echo, i, cl, t);
-	r = r ?: cfg_write(dev, 0x0c, 1, cl);
-	r = r ?: cfg_write(dev, 0x3c, 1, line);
-	close(echo);
-	waitpid(pid, NULL, 0);
-	for (int k = 0; k < _B_MAX; k++) {
-		p50[k] = report(names[k], t[k], n);
-		free(t[k]);
-	}
-	printf("# mediated write p50 / bare round trip p50 = %.2f; / udrv_ping p50 = %.2f\n",
-	       (double)p50[B_WRITE] / (double)p50[B_BARE],
-	       (double)p50[B_WRITE] / (double)p50[B_PING]);
-	result(r == 0, "benchmark ran", "%s", err_name(r));
-}
-
-/* A process that answers each packet after writing its first byte to the cache line size: the
- * floor of any mediated config write, with no checks at all. */
-static int writer_start(int fd, pid_t *ret_pid)
-{
-	uint8_t msg[64];
-	int sv[2];
-	pid_t pid;
-
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-		exit(2);
-	pid = fork();
-	if (pid == 0) {
-		ssize_t k;
-
-		close(sv[0]);
-		while ((k = recv(sv[1], msg, sizeof(msg), 0)) > 0) {
-			if (pwrite(fd, msg, 1, 0x0c) != 1)
-				_exit(1);
-			(void)send(sv[1], msg, (size_t)k, 0);
-		}
-		_exit(0);
-	}
-	close(sv[1]);
-	*ret_pid = pid;
-	return sv[0];
-}
-
-/* Root's direct write, in a tight loop, and the same write done by another process between a
- * request and its answer. */
-static int sysfs_bench(unsigned n, const char *slot)
-{
-	char path[128];
-	uint64_t *t = calloc(n, sizeof(*t)), *u = calloc(n, sizeof(*u));
-	uint8_t cl = 0, msg[20] = {0};
-	int fd, w;
-	pid_t pid;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", slot);
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (!t || !u || n < 100 || fd < 0 || pread(fd, &cl, 1, 0x0c) != 1)
-		return 2;
-	w = writer_start(fd, &pid);
-	for (unsigned i = 0; i < n; i++) {
-		uint8_t v = (uint8_t)(cl + 1 + (i & 1));
-		uint64_t t0 = now_ns();
-
-		if (pwrite(fd, &v, 1, 0x0c) != 1)
-			return 1;
-		t[i] = now_ns() - t0;
-		msg[0] = v;
-		t0 = now_ns();
-		if (send(w, msg, sizeof(msg), 0) < 0 || recv(w, msg, sizeof(msg), 0) < 0)
-			return 1;
-		u[i] = now_ns() - t0;
-	}
-	close(w);
-	waitpid(pid, NULL, 0);
-	(void)!pwrite(fd, &cl, 1, 0x0c);
-	report("root pwrite on sysfs config (1 byte)", t, n);
-	report("round trip to a process that pwrites", u, n);
-	close(fd);
-	free(t);
-	free(u);
-	return 0;
-}
-
 /* How many arguments VERB takes; -1 for no such verb. */
 static int verb_args(const char *verb)
 {
@@ -404,7 +213,7 @@ static int verb_args(const char *verb)
 		int n;
 	} verbs[] = {
 		{"flip", 4}, {"set", 4},  {"expect", 3}, {"mmio", 3},
-		{"size", 2}, {"sync", 1}, {"bench", 1},	 {"intx", 1},
+		{"size", 2}, {"sync", 1}, {"intx", 1},
 	};
 
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
@@ -434,10 +243,8 @@ static int run(struct udrv_device *dev, int argc, char **argv)
 			verb_size(dev, num(a[0]), num(a[1]));
 		else if (!strcmp(v, "sync"))
 			verb_sync(a[0]);
-		else if (!strcmp(v, "intx"))
-			verb_intx(dev, num(a[0]));
 		else
-			verb_bench(dev, num(a[0]));
+			verb_intx(dev, num(a[0]));
 		i += need + 1;
 	}
 	return failures ? 1 : 0;
@@ -449,10 +256,8 @@ int main(int argc, char **argv)
 	struct udrv_device *dev = NULL;
 	int r;
 
-	if (argc == 4 && !strcmp(argv[1], "--sysfs-bench"))
-		return sysfs_bench(num(argv[2]), argv[3]);
 	if (argc < 2) {
-		fprintf(stderr, "usage: cfgpoke SLOT VERB... | cfgpoke --sysfs-bench N SLOT\n");
+		fprintf(stderr, "usage: cfgpoke SLOT VERB...\n");
 		return 2;
 	}
 	r = udrv_open_error(argv[1], &dev, &err);

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # make check test: boots the VM bed without an IOMMU and runs tests/vm/config.scenario
-# (config-space mediation for uid 1000's edu and e1000e leases, and its benchmark). One vCPU,
+# (config-space mediation for uid 1000's edu and e1000e leases). One vCPU,
 # as the other UIO scenarios.
 set -eu
 srcdir=${UDRV_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
