@@ -325,7 +325,7 @@ out:
 static void count_wakeups(struct edu *e)
 {
 	int fd = udrv_irq_fd(e->dev);
-	uint64_t total = 0, t0, end;
+	uint64_t total = 0, reads = 0, t0, end;
 
 	if (!e->opt->wakeup_seconds)
 		return;
@@ -352,9 +352,10 @@ static void count_wakeups(struct edu *e)
 			return;
 		}
 		total += n;
+		reads++;
 	}
-	report(e, true, "wakeups", "%" PRIu64 " in %.3f s (irq=%s)", total, (now_ns() - t0) / 1e9,
-	       udrv_device_info(e->dev, "irq") ?: "?");
+	report(e, true, "wakeups", "%" PRIu64 " in %.3f s, %" PRIu64 " reads (irq=%s)", total,
+	       (now_ns() - t0) / 1e9, reads, udrv_device_info(e->dev, "irq") ?: "?");
 }
 
 /* A misbehaving driver: raises an interrupt it never acknowledges and re-enables INTx as
