@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Measures an edu device through a udrv lease: MMIO via udrv_map_bar, interrupts, udrv_ping,
- * mediated config writes. */
+ * mediated config writes, poll-mode wake-ups. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
 
 #include "bench-util.h"
 #include "udrv.h"
@@ -15,7 +17,7 @@ struct options {
 	const char *slot; /* NULL: the inherited lease's (UDRV_SLOT) */
 	const char *samples, *turns;
 	bool first, async, config;
-	unsigned rounds, iterations, batches, irqs, pings, warmup;
+	unsigned rounds, iterations, batches, irqs, pings, warmup, ticks, tick_period_us;
 	int timeout_ms;
 };
 
@@ -176,6 +178,95 @@ static int run_irqs(FILE *out, struct udrv_device *dev, volatile uint32_t *regs,
 	return r;
 }
 
+/* One batch of N wake-ups, from READ_ONE: each sample is |interval - PERIOD| (ns), the jitter
+ * of a periodic wake-up; *RET_LATE counts reads that found more than one tick. */
+static int tick_batch(FILE *out, const char *variant, int (*read_one)(void *, uint64_t *),
+		      void *userdata, unsigned n, uint64_t period, unsigned batch, uint64_t *all,
+		      size_t *n_all, unsigned *ret_late)
+{
+	uint64_t prev = 0, ticks;
+	int r;
+
+	for (unsigned i = 0; i <= n; i++) { /* the first read only starts the clock */
+		uint64_t now, d;
+
+		r = read_one(userdata, &ticks);
+		if (r < 0)
+			return r;
+		now = bench_now_ns();
+		if (ticks > 1)
+			(*ret_late)++;
+		if (i > 0) {
+			d = now - prev;
+			d = d > period ? d - period : period - d;
+			bench_sample(out, "tick", variant, d, batch);
+			all[(*n_all)++] = d;
+		}
+		prev = now;
+	}
+	return 0;
+}
+
+static int read_lease(void *userdata, uint64_t *ret)
+{
+	return udrv_irq_read(userdata, ret);
+}
+
+static int read_timerfd(void *userdata, uint64_t *ret)
+{
+	return read(*(int *)userdata, ret, sizeof(*ret)) == sizeof(*ret) ? 0 : -(errno ?: EIO);
+}
+
+/* Interrupts=poll: BATCHES batches of TICKS wake-ups of the lease's irq fd, each followed by a
+ * batch of a timerfd of this process's own at the same period (the baseline: the kernel's
+ * timer with nobody in between). */
+static int run_ticks(FILE *out, struct udrv_device *dev, const struct options *opt)
+{
+	uint64_t period = (uint64_t)opt->tick_period_us * 1000;
+	size_t total = (size_t)opt->batches * opt->ticks, n_lease = 0, n_timer = 0;
+	uint64_t *lease = calloc(total, sizeof(*lease)), *timer = calloc(total, sizeof(*timer));
+	struct itimerspec its = {.it_interval = {.tv_nsec = (long)(period % 1000000000),
+						 .tv_sec = (time_t)(period / 1000000000)}};
+	unsigned late_lease = 0, late_timer = 0;
+	const char *irq;
+	int tfd = -1, r = 0;
+
+	if (!lease || !timer)
+		r = -ENOMEM;
+	irq = udrv_device_info(dev, "irq");
+	if (r == 0 && (!irq || strcmp(irq, "poll") != 0)) {
+		fprintf(stderr,
+			"bench-udrv: --ticks needs a lease with Interrupts=poll (irq is %s)\n",
+			irq ?: "unknown");
+		r = -EINVAL;
+	}
+	if (r == 0) {
+		tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+		its.it_value = its.it_interval;
+		if (tfd < 0 || timerfd_settime(tfd, 0, &its, NULL) < 0)
+			r = -errno;
+	}
+	for (unsigned b = 1; r == 0 && b <= opt->batches; b++) {
+		r = tick_batch(out, "udrv-poll", read_lease, dev, opt->ticks, period, b, lease,
+			       &n_lease, &late_lease);
+		if (r == 0)
+			r = tick_batch(out, "timerfd", read_timerfd, &tfd, opt->ticks, period, b,
+				       timer, &n_timer, &late_timer);
+	}
+	if (r == 0) {
+		bench_print_latency("tick udrv-poll (|interval - period|)", lease, n_lease);
+		bench_print_latency("tick timerfd (|interval - period|)", timer, n_timer);
+		printf("ticks: reads that found more than one tick: %u of %zu (udrv), %u of %zu "
+		       "(timerfd)\n",
+		       late_lease, n_lease, late_timer, n_timer);
+	}
+	if (tfd >= 0)
+		close(tfd);
+	free(lease);
+	free(timer);
+	return r;
+}
+
 static int run(FILE *out, struct udrv_device *dev, const struct options *opt,
 	       struct bench_turns *turns)
 {
@@ -217,6 +308,11 @@ static int run(FILE *out, struct udrv_device *dev, const struct options *opt,
 			fprintf(stderr, "bench-udrv: udrv_ping and the socketpair floor: %s\n",
 				strerror(-r));
 	}
+	if (r == 0 && opt->ticks > 0) {
+		r = run_ticks(out, dev, opt);
+		if (r < 0)
+			fprintf(stderr, "bench-udrv: poll-mode wake-ups: %s\n", strerror(-r));
+	}
 	return r;
 }
 
@@ -225,14 +321,18 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: bench-udrv [--slot SLOT] [--samples FILE] [--turns WAIT,GIVE [--first]]\n"
 		"         [--rounds N] [--iterations N] [--batches N] [--irqs N] [--async]\n"
-		"         [--pings N] [--config] [--warmup N] [--timeout MS]\n"
+		"         [--pings N] [--config] [--ticks N [--tick-period-us US]] [--warmup N]\n"
+		"         [--timeout MS]\n"
 		"Measures QEMU's edu device through libudrv: ROUNDS MMIO rounds of ITERATIONS\n"
 		"write and read-back pairs on BAR0 (udrv_map_bar); BATCHES batches of IRQS\n"
 		"interrupt round trips re-enabled with udrv_irq_enable (or, with --async,\n"
 		"udrv_irq_enable_async); then BATCHES batches of PINGS udrv_ping round trips,\n"
 		"each followed by as many on a socketpair to a forked echo process (the floor)\n"
 		"and, with --config, by as many mediated config writes (to the device, to\n"
-		"udrvd's shadow) and reads. A count of 0 skips that part. --turns takes turns with "
+		"udrvd's shadow) and reads; then, on an Interrupts=poll lease, BATCHES batches of\n"
+		"TICKS wake-ups of the irq fd, each followed by as many of a timerfd at the same\n"
+		"period (TICK-PERIOD-US, default 1000). A count of 0 skips that part. --turns "
+		"takes turns with "
 		"bench-direct, round by\n"
 		"round and batch by batch (see bench/bench.scenario). SLOT defaults to the lease\n"
 		"inherited from 'udrvctl grant SLOT -- bench-udrv'. Raw samples are appended to\n"
@@ -252,6 +352,8 @@ static int parse_options(int argc, char **argv, struct options *opt)
 		{"irqs", required_argument, NULL, 'i'},
 		{"async", no_argument, NULL, 'a'},
 		{"config", no_argument, NULL, 'c'},
+		{"ticks", required_argument, NULL, 'k'},
+		{"tick-period-us", required_argument, NULL, 'P'},
 		{"pings", required_argument, NULL, 'p'},
 		{"warmup", required_argument, NULL, 'w'},
 		{"timeout", required_argument, NULL, 't'},
@@ -266,8 +368,9 @@ static int parse_options(int argc, char **argv, struct options *opt)
 				.batches = 30,
 				.irqs = 100,
 				.pings = 100,
+				.tick_period_us = 1000,
 				.warmup = 10};
-	while ((c = getopt_long(argc, argv, "s:o:T:Fr:n:b:i:acp:w:t:h", options, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, "s:o:T:Fr:n:b:i:acp:k:P:w:t:h", options, NULL)) >= 0) {
 		int r = 0;
 
 		switch (c) {
@@ -300,6 +403,12 @@ static int parse_options(int argc, char **argv, struct options *opt)
 			break;
 		case 'c':
 			opt->config = true;
+			break;
+		case 'k':
+			r = bench_parse_uint(optarg, 0, 1000000, &opt->ticks);
+			break;
+		case 'P':
+			r = bench_parse_uint(optarg, 10, 10000000, &opt->tick_period_us);
 			break;
 		case 'p':
 			r = bench_parse_uint(optarg, 0, 1000000, &opt->pings);

@@ -4,7 +4,7 @@
 #
 # Usage: bench/report.py SAMPLES.tsv OUTPUT.md
 # SAMPLES lines: "METRIC<TAB>VARIANT<TAB>VALUE<TAB>BATCH" (mmio: accesses/s per round; irq,
-# enable, rpc, grant: nanoseconds per operation; BATCH the round or batch, which pairs a udrv
+# enable, rpc, grant: nanoseconds per operation; tick: nanoseconds off the period; BATCH the round or batch, which pairs a udrv
 # sample with the root one of the adjacent turn) and "meta<TAB>KEY<TAB>VALUE"; "meta pass N"
 # precedes the samples of pass N of the turn-taking programs.
 import collections
@@ -178,6 +178,14 @@ class Report:
                     rows.append(("4", f"mediated {what} p50", us(percentile(v, 50)),
                                  f"{us(percentile(floor, 50))} socketpair ping-pong p50 (floor)",
                                  ratio(percentile(v, 50), percentile(floor, 50)), ""))
+        if self.have("tick", "udrv-poll") and self.have("tick", "timerfd"):
+            tu, tt = self.get("tick", "udrv-poll"), self.get("tick", "timerfd")
+            for p in (50, 99):
+                rows.append(("5", f"poll-mode wake-up jitter p{p}: how far the interval between "
+                             f"two wake-ups is from 1 ms, Interrupts=poll (lower is better)", us(percentile(tu, p)),
+                             f"{us(percentile(tt, p))} a timerfd of the client's own, 1 ms",
+                             ratio(percentile(tu, p), percentile(tt, p)),
+                             "(reported)" if p == 50 else "(host preemption)"))
         return rows
 
     def paired(self, metric, a, b, stat):
@@ -204,7 +212,9 @@ class Report:
                  "udrv-async", "direct", p50),
                 ("udrv_ping p50 ÷ socketpair p50, per batch", "rpc", "udrv_ping", "socketpair", p50),
                 ("mediated config write p50 ÷ socketpair p50, per batch", "rpc", "config_write",
-                 "socketpair", p50)):
+                 "socketpair", p50),
+                ("poll-mode wake-up jitter p50, udrv ÷ timerfd, per batch", "tick", "udrv-poll",
+                 "timerfd", p50)):
             r = self.paired(metric, a, b, stat)
             if r:
                 q1, q3 = quartiles(r)
@@ -289,6 +299,16 @@ def findings(r):
         if r.have("rpc", "pwrite"):
             text += f" (root's own `pwrite` of that byte: {us(p50(r.get('rpc', 'pwrite')))})"
         out.append(text + ".")
+    if r.have("tick", "udrv-poll") and r.have("tick", "timerfd"):
+        tu, tt = r.get("tick", "udrv-poll"), r.get("tick", "timerfd")
+        out.append(
+            f"- Under `Interrupts=poll` at 1 ms a wake-up of the irq fd came within "
+            f"{us(percentile(tu, 50))} of its period at p50 and {us(percentile(tu, 99))} at p99 "
+            f"({len(tu)} wake-ups), against {us(percentile(tt, 50))} and "
+            f"{us(percentile(tt, 99))} for a periodic timerfd in the client itself, read in the "
+            f"batches between (a wake-up through udrvd's timer also runs udrvd and its eventfd "
+            f"write first): at p50, {percentile(tu, 50) / percentile(tt, 50):.2f} times the "
+            f"timerfd's jitter.")
     start = median(r.get("grant", "udrvctl --version")) if r.have("grant", "udrvctl --version") else None
     for slot in (EDU1, EDU0):
         if not r.have("grant", f"udrvctl {slot}"):
@@ -365,7 +385,8 @@ The same ratios turn by turn; their spread is the noise of this run:
 
 ### Raw numbers
 
-irq, enable, rpc: one sample per round trip; mmio: one per round; grant: one per whole cycle.
+irq, enable, rpc: one sample per round trip; tick: one per wake-up; mmio: one per round;
+grant: one per whole cycle.
 
 {table(("metric", "variant", "n", "min", "median / p50", "p99", "max"), r.raw_rows())}
 
@@ -417,6 +438,13 @@ socketpair floor in bench-util.c) do not use libudrv: raw sysfs, `mmap`, `pread`
    the socketpair floor (the least any broker round trip costs) and root's own `pwrite` of
    the cache line size on sysfs `config` (bench-direct, a batch in turn after each udrv
    batch). Goal: the mediated write costs no more than 1.5 floors.
+
+5. **Polling timers** (issue 7): edu 0000:00:02.0 granted under a policy with
+   `Interrupts=poll` and `PollInterval=1ms` (udrvd reloads it after the other parts); the
+   client (bench-udrv) reads the irq fd, udrvd's timer eventfd, and each sample is how far
+   the time between two wake-ups is from 1 ms. In batches that alternate with them, the
+   same client reads a periodic 1 ms timerfd of its own: the kernel's timer with nobody in
+   between, the least jitter a wake-up can have here.
 
 ## How to run
 
