@@ -306,9 +306,9 @@ def findings(r):
             f"{us(percentile(tu, 50))} of its period at p50 and {us(percentile(tu, 99))} at p99 "
             f"({len(tu)} wake-ups), against {us(percentile(tt, 50))} and "
             f"{us(percentile(tt, 99))} for a periodic timerfd in the client itself, read in the "
-            f"batches between (a wake-up through udrvd's timer also runs udrvd and its eventfd "
-            f"write first): at p50, {percentile(tu, 50) / percentile(tt, 50):.2f} times the "
-            f"timerfd's jitter.")
+            f"batches between: at p50, {percentile(tu, 50) / percentile(tt, 50):.2f} times the "
+            f"timerfd's jitter. The lease's irq fd is itself a timerfd udrvd set up, so nothing "
+            f"but the host's noise should tell the two apart.")
     start = median(r.get("grant", "udrvctl --version")) if r.have("grant", "udrvctl --version") else None
     for slot in (EDU1, EDU0):
         if not r.have("grant", f"udrvctl {slot}"):
@@ -441,10 +441,10 @@ socketpair floor in bench-util.c) do not use libudrv: raw sysfs, `mmap`, `pread`
 
 5. **Polling timers** (issue 7): edu 0000:00:02.0 granted under a policy with
    `Interrupts=poll` and `PollInterval=1ms` (udrvd reloads it after the other parts); the
-   client (bench-udrv) reads the irq fd, udrvd's timer eventfd, and each sample is how far
-   the time between two wake-ups is from 1 ms. In batches that alternate with them, the
-   same client reads a periodic 1 ms timerfd of its own: the kernel's timer with nobody in
-   between, the least jitter a wake-up can have here.
+   client (bench-udrv) reads the irq fd (a timerfd udrvd created and set to expire every
+   1 ms) and each sample is how far the time between two wake-ups is from 1 ms. In batches
+   that alternate with them, the same client reads a periodic 1 ms timerfd it created
+   itself: the least jitter a wake-up can have here.
 
 ## How to run
 

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Polling timers and the interrupt rate limiter. */
+/* Polling timers (a timerfd per lease) and the interrupt rate limiter. */
 #include <fcntl.h>
 #include <stdlib.h>
-#include <sys/eventfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "irq.h"
 #include "macro.h"
@@ -23,58 +25,41 @@ bool rate_limit_exceeded(struct rate_limit *r, uint64_t now_usec)
 	if (per_slice == 0)
 		per_slice = 1;
 	if (r->slice_count >= per_slice) {
-		r->hits++;
+		__atomic_add_fetch(&r->hits, 1, __ATOMIC_RELAXED); /* udrvctl status reads it */
 		return true;
 	}
 	r->slice_count++;
 	return false;
 }
 
-static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
+/* The holder's irq fd is a periodic timerfd of its own: the kernel ticks it, udrvd neither
+ * wakes nor writes. (An eventfd udrvd wrote to was shared with the holder, who could fill its
+ * counter and make udrvd's blocking write wait forever.) */
+int irq_poll_new(uint64_t interval_usec, struct irq_poll **ret, int *ret_client_fd)
 {
-	struct irq_poll *p = userdata;
-	uint64_t planned = usec, now = usec, n; /* USEC is the time it was planned for */
-
-	(void)sd_event_now(sd_event_source_get_event(s), CLOCK_MONOTONIC, &now);
-	if (now < planned)
-		now = planned;
-	/* Every interval that has passed counts, however late this callback runs, so the
-	 * holder sees elapsed time / PollInterval wake-ups even when udrvd was busy. */
-	n = (now - planned) / p->interval + 1;
-	p->ticks += n;
-	(void)!write(p->efd, &n, sizeof(n));
-	return sd_event_source_set_time(s, planned + n * p->interval);
-}
-
-int irq_poll_new(sd_event *e, uint64_t interval_usec, struct irq_poll **ret, int *ret_client_fd)
-{
-	struct irq_poll *p = calloc(1, sizeof(*p));
-	uint64_t now;
+	struct itimerspec its = {
+		.it_interval = {.tv_sec = (time_t)(interval_usec / 1000000),
+				.tv_nsec = (long)(interval_usec % 1000000) * 1000},
+	};
+	struct irq_poll *p;
 	int r, client;
 
+	if (interval_usec == 0)
+		return -EINVAL;
+	p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
 	p->interval = interval_usec;
-	p->efd = eventfd(0, EFD_CLOEXEC); /* blocking: the flag would reach the holder too */
-	if (p->efd < 0) {
-		free(p);
-		return negative_errno();
+	its.it_value = its.it_interval;
+	p->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC); /* blocking: the holder's choice */
+	if (p->tfd < 0 || timerfd_settime(p->tfd, 0, &its, NULL) < 0) {
+		r = negative_errno();
+		irq_poll_free(p);
+		return r;
 	}
-	r = sd_event_now(e, CLOCK_MONOTONIC, &now);
-	if (r >= 0)
-		/* Accuracy 1 us: with 0, sd-event's default of 250 ms would coalesce the ticks
-		 * into one wake-up a quarter of a second (the count stays right, the timing not).
-		 */
-		r = sd_event_add_time(e, &p->timer, CLOCK_MONOTONIC, now + interval_usec, 1,
-				      on_tick, p);
-	if (r >= 0)
-		r = sd_event_source_set_enabled(p->timer, SD_EVENT_ON);
-	if (r >= 0)
-		(void)sd_event_source_set_description(p->timer, "irq-poll");
-	/* The holder gets its own fd on the same counter; blocking reads are its choice. */
-	client = r >= 0 ? fcntl(p->efd, F_DUPFD_CLOEXEC, 3) : -1;
-	if (r < 0 || client < 0) {
-		r = r < 0 ? r : negative_errno();
+	client = fcntl(p->tfd, F_DUPFD_CLOEXEC, 3);
+	if (client < 0) {
+		r = negative_errno();
 		irq_poll_free(p);
 		return r;
 	}
@@ -87,8 +72,8 @@ struct irq_poll *irq_poll_free(struct irq_poll *p)
 {
 	if (!p)
 		return NULL;
-	sd_event_source_disable_unref(p->timer);
-	closep(&p->efd);
+	if (p->tfd >= 0)
+		close(p->tfd);
 	free(p);
 	return NULL;
 }

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,7 +95,7 @@ static int irq_enable_locked(struct lease *l)
 		}
 		l->unmask_pending = true;
 		l->backoff_active = true;
-		l->backoff_wanted = true; /* the main loop arms the timer */
+		__atomic_store_n(&l->backoff_wanted, true, __ATOMIC_RELEASE); /* the main loop's */
 		notify_main(l);
 		return 0;
 	}
@@ -113,19 +114,25 @@ int lease_irq_enable(struct lease *l)
 
 uint64_t lease_irq_storms(struct lease *l)
 {
-	uint64_t n;
-
-	pthread_mutex_lock(&l->lock);
-	n = l->rate.hits;
-	pthread_mutex_unlock(&l->lock);
-	return n;
+	/* Atomic, no lock: the main loop never waits for a thread that may be resetting the
+	 * function for its holder (Initiate FLR) under the lock. */
+	return __atomic_load_n(&l->rate.hits, __ATOMIC_RELAXED);
 }
 
+#define RETRY_USEC 1000
+
+/* The main loop takes l->lock only with trylock: a thread may hold it for long (a reset), and
+ * udrvd's loop must not wait on what a holder can cause. Busy: again in 1 ms. */
 static int on_backoff(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct lease *l = userdata;
 
-	pthread_mutex_lock(&l->lock);
+	if (pthread_mutex_trylock(&l->lock) != 0) {
+		if (sd_event_source_set_time_relative(s, RETRY_USEC) >= 0 &&
+		    sd_event_source_set_enabled(s, SD_EVENT_ONESHOT) >= 0)
+			return 0;
+		pthread_mutex_lock(&l->lock); /* no timer: wait after all */
+	}
 	l->backoff = sd_event_source_disable_unref(l->backoff);
 	l->backoff_active = false;
 	if (l->unmask_pending) {
@@ -148,18 +155,17 @@ static int on_notify(sd_event_source *s, int fd, uint32_t revents, void *userdat
 		lease_end(l, why);
 		return 0;
 	}
-	pthread_mutex_lock(&l->lock);
-	if (l->backoff_wanted && !l->backoff) {
-		l->backoff_wanted = false;
-		if (sd_event_add_time_relative(l->manager->event, &l->backoff, CLOCK_MONOTONIC,
-					       BACKOFF_USEC, 1, on_backoff, l) < 0) {
-			/* No timer: better unmasked now than masked for good. */
-			l->backoff = NULL;
-			l->backoff_active = l->unmask_pending = false;
-			(void)uio_dev_irq_enable(l->uio);
-		}
+	/* A storm began: the back-off timer (main loop only, no lock needed to arm it). */
+	if (__atomic_exchange_n(&l->backoff_wanted, false, __ATOMIC_ACQ_REL) && !l->backoff &&
+	    sd_event_add_time_relative(l->manager->event, &l->backoff, CLOCK_MONOTONIC,
+				       BACKOFF_USEC, 1, on_backoff, l) < 0) {
+		/* No timer: better unmasked now than masked for good. */
+		l->backoff = NULL;
+		pthread_mutex_lock(&l->lock);
+		l->backoff_active = l->unmask_pending = false;
+		(void)uio_dev_irq_enable(l->uio);
+		pthread_mutex_unlock(&l->lock);
 	}
-	pthread_mutex_unlock(&l->lock);
 	return 0;
 }
 
@@ -284,7 +290,13 @@ static void *unmask_thread(void *userdata)
 		if (k == sizeof(n)) {
 			if (!stopping(l))
 				(void)lease_irq_enable(l);
-		} else if (k >= 0 || (errno != EINTR && errno != EAGAIN))
+		} else if (k < 0 && errno == EAGAIN) {
+			/* The holder made the shared description non-blocking (or read the count
+			 * first): wait in poll(), which blocks whatever the file's flags say. */
+			struct pollfd p = {.fd = l->unmask_fd, .events = POLLIN};
+
+			(void)poll(&p, 1, -1);
+		} else if (k >= 0 || errno != EINTR)
 			break;
 	}
 	return NULL;
@@ -316,20 +328,20 @@ static int start_thread(struct lease *l, void *(*fn)(void *), pthread_t *ret)
 /* A thread may be about to block when it is told to stop, and the holder shares both fds (it
  * could read the unmask eventfd empty before the thread does), so no write of ours is sure to
  * wake it: signal it until it has exited. */
-static void stop_thread(pthread_t t)
+static void stop_thread(struct lease *l, pthread_t t)
 {
-	for (;;) {
-		struct timespec ts;
+	/* tryjoin and a relative sleep: no wall clock to be stepped, and sanitizers see it. */
+	for (unsigned i = 0;; i++) {
+		struct timespec ms = {.tv_nsec = 1000 * 1000};
 
-		(void)pthread_kill(t, WAKE_SIGNAL);
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 10 * 1000 * 1000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
-		if (pthread_timedjoin_np(t, NULL, &ts) != ETIMEDOUT)
+		if (i % 10 == 0)
+			(void)pthread_kill(t, WAKE_SIGNAL);
+		if (pthread_tryjoin_np(t, NULL) != EBUSY)
 			return;
+		if (i == 1000) /* 1 s: a request that resets the function can take that long */
+			log_warning("%s: still waiting for the lease's thread to finish a request.",
+				    l->slot);
+		(void)nanosleep(&ms, NULL);
 	}
 }
 
@@ -375,9 +387,9 @@ void lease_fast_stop(struct lease *l)
 {
 	__atomic_store_n(&l->stopping, true, __ATOMIC_RELEASE);
 	if (l->ctl_thread_running)
-		stop_thread(l->ctl_thread);
+		stop_thread(l, l->ctl_thread);
 	if (l->unmask_thread_running)
-		stop_thread(l->unmask_thread);
+		stop_thread(l, l->unmask_thread);
 	l->ctl_thread_running = l->unmask_thread_running = false;
 }
 

@@ -68,7 +68,7 @@ int lease_setup_irq(struct lease *l, const struct policy_grant *g, int device_ir
 		pthread_mutex_lock(&l->lock);
 		(void)uio_dev_config_write_intx(l->uio, true);
 		pthread_mutex_unlock(&l->lock);
-		return irq_poll_new(l->manager->event, g->poll_interval_usec, &l->poll, ret_irq_fd);
+		return irq_poll_new(g->poll_interval_usec, &l->poll, ret_irq_fd);
 	}
 	l->irq_mode = "intx";
 	efd = eventfd(0, EFD_CLOEXEC);
@@ -105,9 +105,10 @@ static void lease_tell_and_close(struct lease *l, int status)
 
 	if (l->ctl_fd < 0)
 		return;
-	(void)send(l->ctl_fd, &ev, sizeof(ev), MSG_NOSIGNAL | MSG_DONTWAIT);
-	/* The holder gets no more replies; the ctl thread must be gone before the fd is. */
+	/* The threads first: no reply may follow the event, and the ctl thread must be gone
+	 * before the fd is. From here INTx stays masked: the holder was told it is over. */
 	lease_fast_stop(l);
+	(void)send(l->ctl_fd, &ev, sizeof(ev), MSG_NOSIGNAL | MSG_DONTWAIT);
 	closep(&l->ctl_fd);
 	l->ctl_fd = -1;
 }

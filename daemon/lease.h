@@ -44,7 +44,7 @@ struct lease {
 	struct rate_limit rate;
 	bool unmask_pending; /* asked for during a back-off */
 	bool backoff_active; /* INTx held masked by a storm */
-	bool backoff_wanted; /* a thread saw a storm begin: the main loop arms BACKOFF */
+	bool backoff_wanted; /* atomic: a thread saw a storm begin, the main loop arms BACKOFF */
 	bool storm_logged;
 
 	/* The fast path (lease-fast.c): a thread blocks on ctl, another on the unmask eventfd.

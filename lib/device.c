@@ -35,10 +35,13 @@ int device_new(struct lease *lease, struct udrv_device **ret)
 		char link[64], target[64];
 		ssize_t n;
 
-		/* Polling leases hand an eventfd; an inherited lease carries no info to say so. */
+		/* Polling leases hand a timerfd (earlier udrvd: an eventfd), both read as an
+		 * 8-byte count; an inherited lease carries no info to say so. */
 		snprintf(link, sizeof(link), "/proc/self/fd/%d", d->irq_fd);
 		n = readlink(link, target, sizeof(target) - 1);
-		d->irq_eventfd = n > 0 && (target[n] = 0, strstr(target, "eventfd") != NULL);
+		d->irq_eventfd =
+			n > 0 && (target[n] = 0, strstr(target, "[eventfd]") != NULL ||
+							 strstr(target, "[timerfd]") != NULL);
 	}
 	for (unsigned i = 0; i < UDRV_BAR_MAX; i++) {
 		struct stat st;

@@ -110,7 +110,7 @@ int udrv_bar_write(struct udrv_device *dev, unsigned bar, uint64_t offset, const
  *     total number of interrupts the function has raised since the kernel bound it (not
  *     since the last read). INTx stays masked after each interrupt until udrv_irq_enable()
  *     or udrv_irq_enable_async(): acknowledge the cause in the device first, then re-enable.
- *   "eventfd64" (irq "poll"): an eventfd udrvd bumps every PollInterval=. read() exactly 8
+ *   "eventfd64" (irq "poll"): a timerfd that expires every PollInterval=. read() exactly 8
  *     bytes: a native-endian uint64_t, the wake-ups since the last read. Nothing to re-enable
  *     (udrv_irq_enable() succeeds and does nothing): poll the device's own status.
  * -ENOENT when the lease has no interrupt.
