@@ -36,11 +36,6 @@ int cli_refusal_exit(const struct udrv_error *error)
 	return EXIT_DENIED;
 }
 
-static int socket_path(const struct udrvctl_ctx *ctx, char **ret)
-{
-	return udrvd_socket_path(ctx->root, getenv("UDRV_SOCKET"), ret) < 0 ? log_oom() : 0;
-}
-
 /* --dry-run (and -h) for verbs that take slots; the rest of ARGV from optind. */
 static int parse_dry(int argc, char **argv, const char *usage, int want, bool *ret_dry)
 {
@@ -68,15 +63,6 @@ static int parse_dry(int argc, char **argv, const char *usage, int want, bool *r
 	return 0;
 }
 
-static int normalize(const char *arg, char slot[PCI_SLOT_LEN])
-{
-	if (pci_slot_normalize(arg, slot) < 0) {
-		log_error("'%s' is not a PCI slot: expected DDDD:BB:DD.F, e.g. 0000:03:00.0.", arg);
-		return -EINVAL;
-	}
-	return 0;
-}
-
 /* Prints udrvd's answer ("would ..." with --dry-run) or its refusal; returns the exit code. */
 static int finish_plan(int r, char *plan, const struct udrv_error *e)
 {
@@ -94,17 +80,14 @@ static int finish_plan(int r, char *plan, const struct udrv_error *e)
 static int slot_verb(int argc, char **argv, const struct udrvctl_ctx *ctx, const char *method,
 		     const char *usage)
 {
-	_cleanup_free_ char *path = NULL;
 	struct udrv_error e = {};
 	char slot[PCI_SLOT_LEN], *plan = NULL;
 	bool dry;
 	int r;
 
-	if (parse_dry(argc, argv, usage, 1, &dry) < 0 || normalize(argv[optind], slot) < 0)
+	if (parse_dry(argc, argv, usage, 1, &dry) < 0 || cli_normalize_slot(argv[optind], slot) < 0)
 		return EXIT_USAGE;
-	if (socket_path(ctx, &path) < 0)
-		return EXIT_DENIED;
-	r = udrvd_call_plan(path, method, &plan, &e, "sb", slot, (int)dry);
+	r = udrvd_call_plan(ctx->socket, method, &plan, &e, "sb", slot, (int)dry);
 	return finish_plan(r, plan, &e);
 }
 
@@ -126,17 +109,15 @@ int verb_unbind(int argc, char **argv, const struct udrvctl_ctx *ctx)
 int verb_bind(int argc, char **argv, const struct udrvctl_ctx *ctx)
 {
 	static const char usage[] = "bind [--dry-run] SLOT DRIVER";
-	_cleanup_free_ char *path = NULL;
 	struct udrv_error e = {};
 	char slot[PCI_SLOT_LEN], *plan = NULL;
 	bool dry;
 	int r;
 
-	if (parse_dry(argc, argv, usage, 2, &dry) < 0 || normalize(argv[optind], slot) < 0)
+	if (parse_dry(argc, argv, usage, 2, &dry) < 0 || cli_normalize_slot(argv[optind], slot) < 0)
 		return EXIT_USAGE;
-	if (socket_path(ctx, &path) < 0)
-		return EXIT_DENIED;
-	r = udrvd_call_plan(path, "Bind", &plan, &e, "ssb", slot, argv[optind + 1], (int)dry);
+	r = udrvd_call_plan(ctx->socket, "Bind", &plan, &e, "ssb", slot, argv[optind + 1],
+			    (int)dry);
 	return finish_plan(r, plan, &e);
 }
 
@@ -163,14 +144,13 @@ static int resolve_user(const char *user, uid_t *ret)
 int cli_standing_grant(const struct udrvctl_ctx *ctx, const char *user, const char *duration,
 		       bool dry, const char *arg)
 {
-	_cleanup_free_ char *path = NULL;
 	struct udrv_error e = {};
 	char slot[PCI_SLOT_LEN], *plan = NULL;
 	uint64_t usec = 0;
 	uid_t uid;
 	int r;
 
-	if (normalize(arg, slot) < 0 || resolve_user(user, &uid) < 0)
+	if (cli_normalize_slot(arg, slot) < 0 || resolve_user(user, &uid) < 0)
 		return EXIT_USAGE;
 	if (duration && (policy_parse_duration(duration, &usec) < 0 || usec == 0)) {
 		log_error("--for '%s': expected a duration such as 30min, 8h or infinity.",
@@ -179,9 +159,7 @@ int cli_standing_grant(const struct udrvctl_ctx *ctx, const char *user, const ch
 	}
 	if (usec == POLICY_INFINITY)
 		usec = 0;
-	if (socket_path(ctx, &path) < 0)
-		return EXIT_DENIED;
-	r = udrvd_call_plan(path, "GrantUser", &plan, &e, "ustb", (uint32_t)uid, slot, usec,
+	r = udrvd_call_plan(ctx->socket, "GrantUser", &plan, &e, "ustb", (uint32_t)uid, slot, usec,
 			    (int)dry);
 	return finish_plan(r, plan, &e);
 }
@@ -189,16 +167,13 @@ int cli_standing_grant(const struct udrvctl_ctx *ctx, const char *user, const ch
 /* grant --dry-run SLOT [-- CMD]: what udrvd would do. */
 int cli_grant_dry_run(const struct udrvctl_ctx *ctx, const char *arg)
 {
-	_cleanup_free_ char *path = NULL;
 	struct udrv_error e = {};
 	char slot[PCI_SLOT_LEN], *plan = NULL;
 	int r;
 
-	if (normalize(arg, slot) < 0)
+	if (cli_normalize_slot(arg, slot) < 0)
 		return EXIT_USAGE;
-	if (socket_path(ctx, &path) < 0)
-		return EXIT_DENIED;
-	r = udrvd_call_plan(path, "Check", &plan, &e, "s", slot);
+	r = udrvd_call_plan(ctx->socket, "Check", &plan, &e, "s", slot);
 	return finish_plan(r, plan, &e);
 }
 
@@ -327,13 +302,10 @@ fail:
 
 static int open_bus(const struct udrvctl_ctx *ctx, sd_bus **ret)
 {
-	_cleanup_free_ char *path = NULL;
 	struct udrv_error e = {};
 	int r;
 
-	if (socket_path(ctx, &path) < 0)
-		return -ENOMEM;
-	r = udrvd_bus_open(path, ret, &e);
+	r = udrvd_bus_open(ctx->socket, ret, &e);
 	if (r < 0)
 		log_error("%s", e.message);
 	return r;

@@ -130,14 +130,10 @@ static int acquire_all(const char *path, const char *arg, struct lease **leases,
 		struct udrv_error error;
 		char slot[PCI_SLOT_LEN];
 
-		if (n == GRANT_MAX_SLOTS || pci_slot_normalize(w, slot) < 0) {
-			if (n == GRANT_MAX_SLOTS)
-				log_error("at most %d slots at once; '%s' is one too many.",
-					  GRANT_MAX_SLOTS, w);
-			else
-				log_error("'%s' is not a PCI slot: expected DDDD:BB:DD.F, e.g. "
-					  "0000:03:00.0.",
-					  w);
+		if (n == GRANT_MAX_SLOTS)
+			log_error("at most %d slots at once; '%s' is one too many.",
+				  GRANT_MAX_SLOTS, w);
+		if (n == GRANT_MAX_SLOTS || cli_normalize_slot(w, slot) < 0) {
 			leases_free(leases, n);
 			return EXIT_USAGE;
 		}
@@ -183,7 +179,6 @@ static int pass_leases(struct lease **leases, size_t n)
 
 int verb_grant(int argc, char **argv, const struct udrvctl_ctx *ctx)
 {
-	_cleanup_free_ char *path = NULL;
 	struct lease *leases[GRANT_MAX_SLOTS];
 	struct grant_args args = {};
 	size_t n = 0;
@@ -195,12 +190,7 @@ int verb_grant(int argc, char **argv, const struct udrvctl_ctx *ctx)
 		return cli_standing_grant(ctx, args.user, args.duration, args.dry, args.slot);
 	if (args.dry)
 		return cli_grant_dry_run(ctx, args.slot);
-	r = udrvd_socket_path(ctx->root, getenv("UDRV_SOCKET"), &path);
-	if (r < 0) {
-		log_oom();
-		return EXIT_DENIED;
-	}
-	r = acquire_all(path, args.slot, leases, &n);
+	r = acquire_all(ctx->socket, args.slot, leases, &n);
 	if (r != 0)
 		return r;
 	log_debug("Acquired %zu lease(s).", n);

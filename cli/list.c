@@ -76,14 +76,11 @@ static const struct udrvd_lease_info *find_holder(const struct device_list *l, c
 /* Asks udrvd who holds what; without udrvd every holder column says "-". */
 static void read_leases(const struct udrvctl_ctx *ctx, struct device_list *l)
 {
-	_cleanup_free_ char *path = NULL;
 	struct udrv_error e = {};
 
-	if (udrvd_socket_path(ctx->root, getenv("UDRV_SOCKET"), &path) < 0)
+	if (access(ctx->socket, F_OK) < 0)
 		return;
-	if (access(path, F_OK) < 0)
-		return;
-	if (udrvd_list_leases(path, &l->leases, &l->n_leases, &e) < 0)
+	if (udrvd_list_leases(ctx->socket, &l->leases, &l->n_leases, &e) < 0)
 		log_warning("cannot ask udrvd for its leases: %s", e.message);
 }
 
@@ -233,15 +230,8 @@ static void print_text_row(const struct pci_device *d, struct pci_names *names,
 		snprintf(group, sizeof(group), "%d", d->iommu_group);
 	else
 		strcpy(group, "-");
-	for (size_t i = 0; d->reset_methods && d->reset_methods[i]; i++) {
-		char *n = NULL;
-
-		if (asprintf(&n, "%s%s%s", resets ? resets : "", resets ? "," : "",
-			     d->reset_methods[i]) < 0)
-			break;
-		free(resets);
-		resets = n;
-	}
+	if (d->reset_methods && d->reset_methods[0])
+		resets = strv_join(d->reset_methods, ",");
 	printf("%-12s  %-9s  %06x  %-16s  %-5s  %-14s  %-3s  %-6s  %-6s  %s%s%s\n", d->slot, id,
 	       d->class, d->driver ? d->driver : "-", group, resets ? resets : "-",
 	       d->in_use ? "yes" : "-", holder,

@@ -6,6 +6,7 @@
 
 #include "log.h"
 #include "macro.h"
+#include "udrv-internal.h"
 #include "udrvctl.h"
 
 struct verb {
@@ -62,6 +63,7 @@ int main(int argc, char **argv)
 		{"version", no_argument, NULL, OPT_VERSION}, {},
 	};
 	struct udrvctl_ctx ctx = {.root = getenv("UDRV_ROOT")};
+	_cleanup_free_ char *socket_path = NULL;
 	int c;
 
 	log_set_program("udrvctl");
@@ -94,6 +96,11 @@ int main(int argc, char **argv)
 		help(stderr);
 		return EXIT_USAGE;
 	}
+	if (udrvd_socket_path(ctx.root, getenv("UDRV_SOCKET"), &socket_path) < 0) {
+		log_oom();
+		return EXIT_DENIED;
+	}
+	ctx.socket = socket_path;
 	for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
 		if (streq(argv[optind], verbs[i].name)) {
 			char **vargv = argv + optind;

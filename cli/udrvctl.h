@@ -4,13 +4,16 @@
 
 #include <stdbool.h>
 
+#include "pci-slot.h"
+
 /* Exit codes of udrvctl, documented in udrvctl(1). */
 #define EXIT_DENIED 1 /* a request was refused or a check failed */
 #define EXIT_USAGE 2  /* bad arguments: unknown verb, bad or unknown slot */
 
 struct udrvctl_ctx {
-	const char *root; /* "/" or a fixture tree; every system path is resolved under it */
-	bool json;	  /* --json given */
+	const char *root;   /* "/" or a fixture tree; every system path is resolved under it */
+	const char *socket; /* udrvd's: $UDRV_SOCKET, else under root */
+	bool json;	    /* --json given */
 };
 
 /* Each verb gets argv with argv[0] = the verb's name, and returns an exit code. */
@@ -36,6 +39,8 @@ int cli_grant_dry_run(const struct udrvctl_ctx *ctx, const char *slot);
 
 struct pci_device;
 
+/* Normalizes ARG into SLOT; on a bad slot prints one line naming ARG and returns -EINVAL. */
+int cli_normalize_slot(const char *arg, char slot[PCI_SLOT_LEN]);
 /* Validates ARG as a slot and reads the function under ctx->root. On a bad or unknown slot
  * it prints one line naming ARG and returns EXIT_USAGE; 0 on success. */
 int cli_read_device(const struct udrvctl_ctx *ctx, const char *arg, struct pci_device **ret);

@@ -191,13 +191,6 @@ int pci_device_read(const char *root, const char *slot, struct pci_device **ret)
 	return 0;
 }
 
-static int cmp_device(const void *a, const void *b)
-{
-	const struct pci_device *const *x = a, *const *y = b;
-
-	return strcmp((*x)->slot, (*y)->slot);
-}
-
 int pci_device_enumerate(const char *root, struct pci_device ***ret_list, size_t *ret_n)
 {
 	_cleanup_strv_free_ char **slots = NULL;
@@ -231,7 +224,7 @@ int pci_device_enumerate(const char *root, struct pci_device ***ret_list, size_t
 		}
 		n++;
 	}
-	qsort(list, n, sizeof(*list), cmp_device);
+	/* Already in slot order: strv_from_dir() sorts the names, and each slot is its name. */
 	*ret_list = list;
 	*ret_n = n;
 	return 0;

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include "macro.h"
 #include "sysfs.h"
@@ -47,23 +48,21 @@ ssize_t sysfs_read_binary(int dirfd, const char *name, void *buf, size_t size)
 	return (ssize_t)done;
 }
 
-int read_full_file(int dirfd, const char *name, size_t max, char **ret)
+int read_full_fd(int fd, size_t max, char **ret, size_t *ret_size)
 {
-	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	_cleanup_free_ char *buf = NULL;
 	size_t size = 0, done = 0;
 
-	if (fd < 0)
-		return negative_errno();
+	if (max >= SSIZE_MAX)
+		return -EINVAL;
 	for (;;) {
 		ssize_t k;
 
+		/* Room for MAX + 1 bytes, to tell a file of MAX bytes from a longer one. */
 		if (done == size) {
 			char *nb;
 
-			if (size >= max)
-				return -EFBIG;
-			size = size ? MIN(size * 2, max) : MIN((size_t)4096, max);
+			size = size ? MIN(size * 2, max + 1) : MIN((size_t)4096, max + 1);
 			nb = realloc(buf, size + 1);
 			if (!nb)
 				return -ENOMEM;
@@ -77,12 +76,27 @@ int read_full_file(int dirfd, const char *name, size_t max, char **ret)
 		if (k == 0)
 			break;
 		done += (size_t)k;
+		if (done > max)
+			return -EFBIG;
 	}
-	if (!buf && !(buf = malloc(1)))
-		return -ENOMEM;
 	buf[done] = 0;
 	*ret = TAKE_PTR(buf);
+	if (ret_size)
+		*ret_size = done;
 	return 0;
+}
+
+int read_full_file(int dirfd, const char *name, size_t max, char **ret)
+{
+	_cleanup_close_ int fd = -1;
+
+	/* Its callers' limits have always meant "fewer than MAX bytes". */
+	if (max == 0)
+		return -EFBIG;
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return negative_errno();
+	return read_full_fd(fd, max - 1, ret, NULL);
 }
 
 int sysfs_read_attr(int dirfd, const char *name, char **ret)
@@ -178,4 +192,35 @@ int sysfs_write_attr(int dirfd, const char *name, const char *value)
 	if (k < 0)
 		return negative_errno();
 	return (size_t)k == n ? 0 : -EIO;
+}
+
+int write_file_atomic(int dirfd, const char *name, const char *tmp_name, const char *text,
+		      mode_t mode)
+{
+	_cleanup_close_ int fd = -1;
+	size_t n = strlen(text), done = 0;
+	int r = 0;
+
+	fd = openat(dirfd, tmp_name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0)
+		return negative_errno();
+	while (r == 0 && done < n) {
+		ssize_t k = write(fd, text + done, n - done);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			r = negative_errno();
+		else if (k == 0)
+			r = -EIO;
+		else
+			done += (size_t)k;
+	}
+	if (r == 0 && fsync(fd) < 0)
+		r = negative_errno();
+	if (r == 0 && renameat(dirfd, tmp_name, dirfd, name) < 0)
+		r = negative_errno();
+	if (r < 0)
+		(void)unlinkat(dirfd, tmp_name, 0);
+	return r;
 }

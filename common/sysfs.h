@@ -4,12 +4,17 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* ROOT + "/" + PATH with duplicate slashes folded; ROOT NULL or "" means "/". */
 int root_join(const char *root, const char *path, char **ret);
 
+/* Reads FD to its end into a NUL-terminated buffer and its length (RET_SIZE may be NULL):
+ * at most MAX bytes, -EFBIG for a single byte more. */
+int read_full_fd(int fd, size_t max, char **ret, size_t *ret_size);
+
 /* Reads the whole file NAME below DIRFD (absolute NAME: DIRFD ignored), NUL-terminated;
- * -EFBIG past MAX bytes. The last component is never followed. */
+ * -EFBIG at MAX bytes or more. The last component is never followed. */
 int read_full_file(int dirfd, const char *name, size_t max, char **ret);
 
 /* Reads attribute NAME below directory DIRFD (O_NOFOLLOW), trailing newline removed.
@@ -31,3 +36,8 @@ int sysfs_open_pci_device(const char *root, const char *slot, int *ret_fd);
 
 /* Writes VALUE to attribute NAME below DIRFD (O_WRONLY|O_NOFOLLOW|O_TRUNC) in one write(). */
 int sysfs_write_attr(int dirfd, const char *name, const char *value);
+
+/* Replaces NAME below DIRFD with TEXT: writes temp file TMP_NAME (O_NOFOLLOW, MODE when
+ * created), fsyncs it and renames it over NAME; TMP_NAME is unlinked on any failure. */
+int write_file_atomic(int dirfd, const char *name, const char *tmp_name, const char *text,
+		      mode_t mode);

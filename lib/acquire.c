@@ -6,6 +6,7 @@
 #include <sys/un.h>
 #include <systemd/sd-bus.h>
 
+#include "sysfs.h"
 #include "udrv-internal.h"
 #include "udrv-protocol.h"
 
@@ -14,24 +15,16 @@
 
 int udrvd_socket_path(const char *root, const char *override, char **ret)
 {
-	size_t n;
 	char *p;
 
-	if (override && *override)
+	if (override && *override) {
 		p = strdup(override);
-	else {
-		if (!root || !*root)
-			root = "/";
-		n = strlen(root);
-		while (n > 0 && root[n - 1] == '/')
-			n--;
-		if (asprintf(&p, "%.*s%s", (int)n, root, UDRV_SOCKET_PATH) < 0)
-			p = NULL;
+		if (!p)
+			return -ENOMEM;
+		*ret = p;
+		return 0;
 	}
-	if (!p)
-		return -ENOMEM;
-	*ret = p;
-	return 0;
+	return root_join(root, UDRV_SOCKET_PATH, ret);
 }
 
 static int udrvd_connect(const char *path, int *ret_fd, struct udrv_error *error)

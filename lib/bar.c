@@ -68,33 +68,31 @@ int udrv_map_bar(struct udrv_device *dev, unsigned bar, void **ret_addr, size_t 
 	return 0;
 }
 
-int udrv_bar_read(struct udrv_device *dev, unsigned bar, uint64_t offset, void *buf, size_t len)
+static int bar_rw(struct udrv_device *dev, bool write, unsigned bar, uint64_t offset, void *buf,
+		  size_t len)
 {
 	int fd = bar_fd(dev, bar);
+	off_t at;
 	ssize_t n;
 
 	if (fd < 0)
 		return fd;
 	if (offset > INT64_MAX)
 		return -EINVAL;
-	n = pread(fd, buf, len, (off_t)(dev->bar_offset[bar] + offset));
+	at = (off_t)(dev->bar_offset[bar] + offset);
+	n = write ? pwrite(fd, buf, len, at) : pread(fd, buf, len, at);
 	if (n < 0)
 		return negative_errno();
 	return (size_t)n == len ? 0 : -EIO;
 }
 
+int udrv_bar_read(struct udrv_device *dev, unsigned bar, uint64_t offset, void *buf, size_t len)
+{
+	return bar_rw(dev, false, bar, offset, buf, len);
+}
+
 int udrv_bar_write(struct udrv_device *dev, unsigned bar, uint64_t offset, const void *buf,
 		   size_t len)
 {
-	int fd = bar_fd(dev, bar);
-	ssize_t n;
-
-	if (fd < 0)
-		return fd;
-	if (offset > INT64_MAX)
-		return -EINVAL;
-	n = pwrite(fd, buf, len, (off_t)(dev->bar_offset[bar] + offset));
-	if (n < 0)
-		return negative_errno();
-	return (size_t)n == len ? 0 : -EIO;
+	return bar_rw(dev, true, bar, offset, (void *)buf, len);
 }

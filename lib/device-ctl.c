@@ -24,11 +24,7 @@ static int device_call(struct udrv_device *dev, uint32_t op, uint32_t flags, uin
 
 int udrv_irq_fd(struct udrv_device *dev)
 {
-	if (dev->vfio_fd >= 0)
-		return udrv_irq_vector_fd(dev, 0);
-	if (ctl_ended(&dev->ctl))
-		return -ENOLINK;
-	return dev->irq_fd >= 0 ? dev->irq_fd : -ENOENT;
+	return udrv_irq_vector_fd(dev, 0);
 }
 
 int udrv_irq_enable(struct udrv_device *dev)

@@ -14,9 +14,12 @@ lib_libudrv_internal_la_CPPFLAGS = $(LIBUDRV_CPPFLAGS)
 lib_libudrv_internal_la_CFLAGS = $(AM_CFLAGS) $(LIBSYSTEMD_CFLAGS) -pthread
 lib_libudrv_internal_la_LIBADD = $(LIBSYSTEMD_LIBS) -lpthread
 
-# The installed library takes only the slot parser from common/: the rest would pull in libpci.
+# The installed library takes only libc-only files from common/ (the slot parser, sysfs
+# reads and root joins): the rest would pull in libpci.
 lib_LTLIBRARIES += lib/libudrv.la
-lib_libudrv_la_SOURCES = common/pci-slot.c common/pci-slot.h
+lib_libudrv_la_SOURCES = \
+	common/pci-slot.c common/pci-slot.h \
+	common/sysfs.c common/sysfs.h
 lib_libudrv_la_CFLAGS = $(AM_CFLAGS)
 lib_libudrv_la_LIBADD = lib/libudrv-internal.la $(LIBSYSTEMD_LIBS) -lpthread
 lib_libudrv_la_LDFLAGS = $(AM_LDFLAGS) -version-info 0:0:0 \

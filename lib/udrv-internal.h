@@ -127,7 +127,7 @@ struct udrv_device {
 	int group_fd; /* node mode: the group the library opened itself (then it owns all three) */
 	uint64_t bar_offset[UDRV_BAR_MAX]; /* where BAR i starts in bar_fd[i] (0 on UIO) */
 	uint64_t config_offset;		   /* the config region in vfio_fd */
-	struct vfio_irqs *irqs;		   /* vectors enabled so far, under lock */
+	struct vfio_irqs *irqs;		   /* vectors enabled: set under lock, read lock-free */
 	struct dma_buf *dma;		   /* udrv_dma_alloc()'d buffers, under lock */
 };
 /* A device over LEASE, which it takes over on success. */

@@ -3,12 +3,12 @@
  * as eventfds. */
 #include <endian.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <linux/vfio.h>
 #include <stdio.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 
+#include "sysfs.h"
 #include "udrv-internal.h"
 
 struct vfio_irqs {
@@ -34,19 +34,21 @@ static int region_info(int fd, unsigned index, struct vfio_region_info *ret)
 	return ioctl(fd, VFIO_DEVICE_GET_REGION_INFO, ret) < 0 ? negative_errno() : 0;
 }
 
-/* The last component of SLOT's sysfs link NAME ("driver", "iommu_group"), or "". */
-static void slot_link(const char *slot, const char *name, char *buf, size_t size)
+/* The last component of SLOT's sysfs link NAME ("driver", "iommu_group"); NULL when it has
+ * none. */
+static int slot_link(const char *slot, const char *name, char **ret)
 {
-	char path[128], target[256];
-	ssize_t n;
+	_cleanup_free_ char *path = NULL;
+	int r;
 
-	buf[0] = 0;
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/%s", slot, name);
-	n = readlink(path, target, sizeof(target) - 1);
-	if (n <= 0)
-		return;
-	target[n] = 0;
-	snprintf(buf, size, "%s", basename(target));
+	if (asprintf(&path, "/sys/bus/pci/devices/%s/%s", slot, name) < 0)
+		return -ENOMEM;
+	r = sysfs_read_link_basename(AT_FDCWD, path, ret);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		*ret = NULL;
+	return 0;
 }
 
 /* Node mode (`udrvctl grant` with the vfio backend): udrvd gave this uid /dev/vfio/GROUP and
@@ -57,17 +59,19 @@ static int vfio_open_node(struct udrv_device *dev)
 {
 	struct vfio_group_status status = {.argsz = sizeof(status)};
 	_cleanup_close_ int container = -1, group = -1;
+	_cleanup_free_ char *drv = NULL, *grp = NULL, *path = NULL;
 	const char *root = getenv("UDRV_ROOT");
-	char drv[64], grp[16], path[64];
 	int fd;
 
 	if (root && *root && !streq(root, "/")) /* a fixture tree: no VFIO there */
 		return 0;
-	slot_link(dev->lease->slot, "driver", drv, sizeof(drv));
-	slot_link(dev->lease->slot, "iommu_group", grp, sizeof(grp));
-	if (!streq(drv, "vfio-pci") || !grp[0])
+	if (slot_link(dev->lease->slot, "driver", &drv) < 0 ||
+	    slot_link(dev->lease->slot, "iommu_group", &grp) < 0)
+		return -ENOMEM;
+	if (!drv || !streq(drv, "vfio-pci") || !grp)
 		return 0;
-	snprintf(path, sizeof(path), "/dev/vfio/%s", grp);
+	if (asprintf(&path, "/dev/vfio/%s", grp) < 0)
+		return -ENOMEM;
 	group = open(path, O_RDWR | O_CLOEXEC);
 	container = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
 	if (group < 0 || container < 0)
@@ -219,7 +223,8 @@ static int irqs_enable_locked(struct udrv_device *dev)
 		irqs_free(irqs);
 		return r;
 	}
-	dev->irqs = irqs;
+	/* Published for vfio_irq_read() and vfio_irq_unmask(), which read it without the lock. */
+	__atomic_store_n(&dev->irqs, irqs, __ATOMIC_RELEASE);
 	ulog(LOG_DEBUG, "%s: %u %s vector%s enabled", dev->lease->slot, n,
 	     index == VFIO_PCI_MSIX_IRQ_INDEX  ? "MSI-X"
 	     : index == VFIO_PCI_MSI_IRQ_INDEX ? "MSI"
@@ -270,10 +275,18 @@ int udrv_irq_vector_fd(struct udrv_device *dev, unsigned vector)
 
 int vfio_irq_read(struct udrv_device *dev, uint64_t *ret_count)
 {
-	int fd = udrv_irq_vector_fd(dev, 0);
+	/* Once enabled the vectors stay until the device is closed: no lock on this path. */
+	struct vfio_irqs *irqs = __atomic_load_n(&dev->irqs, __ATOMIC_ACQUIRE);
 	uint64_t v;
 	ssize_t n;
+	int fd;
 
+	if (irqs) {
+		if (ctl_ended(&dev->ctl))
+			return -ENOLINK;
+		fd = irqs->fds[0];
+	} else
+		fd = udrv_irq_vector_fd(dev, 0);
 	if (fd < 0)
 		return fd;
 	n = read(fd, &v, sizeof(v));
@@ -285,10 +298,12 @@ int vfio_irq_read(struct udrv_device *dev, uint64_t *ret_count)
 
 int vfio_irq_unmask(struct udrv_device *dev)
 {
+	struct vfio_irqs *irqs = __atomic_load_n(&dev->irqs, __ATOMIC_ACQUIRE);
+
 	if (ctl_ended(&dev->ctl))
 		return -ENOLINK;
 	/* MSI and MSI-X are edge-triggered: nothing stays masked. */
-	if (!dev->irqs || dev->irqs->index != VFIO_PCI_INTX_IRQ_INDEX)
+	if (!irqs || irqs->index != VFIO_PCI_INTX_IRQ_INDEX)
 		return 0;
 	return irq_set(dev->vfio_fd, VFIO_PCI_INTX_IRQ_INDEX,
 		       VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_UNMASK, 1, NULL);

@@ -65,6 +65,7 @@ policy_fuzz_srcs = \
 	tests/fuzz/fuzz-policy.c \
 	$(policy_core_sources) \
 	common/strv.c \
+	common/sysfs.c \
 	common/pci-slot.c
 policy_fuzz_flags = -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer

@@ -6,6 +6,7 @@
 
 #include "ini.h"
 #include "policy-internal.h"
+#include "sysfs.h"
 
 /* A file with this many errors has more wrong with it than a list can help with. */
 #define ERRORS_MAX 50
@@ -206,39 +207,6 @@ static int load_error(struct policy_report *report, const char *path, int error,
 	return r < 0 ? r : error;
 }
 
-static int read_all(int fd, size_t size_hint, char **ret, size_t *ret_size)
-{
-	size_t alloc = MIN(size_hint, (size_t)POLICY_FILE_SIZE_MAX) + 1, n = 0;
-	_cleanup_free_ char *buf = malloc(alloc);
-
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		ssize_t k = read(fd, buf + n, alloc - n);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return -errno;
-		if (k == 0)
-			break;
-		n += (size_t)k;
-		if (n > POLICY_FILE_SIZE_MAX)
-			return -EFBIG;
-		if (n == alloc) {
-			char *p = realloc(buf, alloc * 2);
-
-			if (!p)
-				return -ENOMEM;
-			buf = p;
-			alloc *= 2;
-		}
-	}
-	*ret = TAKE_PTR(buf);
-	*ret_size = n;
-	return 0;
-}
-
 static bool is_dev_null_link(int dir_fd, const char *name)
 {
 	char target[sizeof("/dev/null")];
@@ -272,7 +240,7 @@ int policy_file_load_at(int dir_fd, const char *name, const char *path, struct p
 		return load_error(report, path, -EPERM,
 				  "refusing a world-writable file: anyone could grant themselves "
 				  "devices");
-	r = read_all(fd, (size_t)st.st_size, &buf, &size);
+	r = read_full_fd(fd, POLICY_FILE_SIZE_MAX, &buf, &size);
 	if (r == -EFBIG)
 		return load_error(report, path, r, "expected at most 1 MiB");
 	if (r < 0)

@@ -166,28 +166,53 @@ static int decide_no_match(const struct pci_device *dev, struct policy_decision 
 	return 0;
 }
 
-/* Tries each file of SET in order; TRACE (may be NULL) records the files tried. */
-static int explain(const struct policy_set *set, const struct pci_device *dev,
-		   const struct policy_cred *cred, struct policy_trace *trace,
-		   struct policy_decision *ret)
+struct policy_file *policy_set_match(const struct policy_set *set, const struct pci_device *dev)
+{
+	for (size_t i = 0; i < policy_set_size(set); i++) {
+		struct policy_file *f = policy_set_get(set, i);
+
+		/* Without a reason to write, matching allocates nothing and cannot fail. */
+		if (policy_file_match(f, dev, NULL) > 0)
+			return f;
+	}
+	return NULL;
+}
+
+/* Records in T each file of SET tried up to MATCH (NULL: all of them), and why it did not match. */
+static int trace_fill(struct policy_trace *t, const struct policy_set *set,
+		      const struct pci_device *dev, const struct policy_file *match)
 {
 	for (size_t i = 0; i < policy_set_size(set); i++) {
 		struct policy_file *f = policy_set_get(set, i);
 		char *why = NULL;
-		int r, k;
+		int r;
 
-		r = policy_file_match(f, dev, trace ? &why : NULL);
+		if (f == match)
+			return trace_add(t, f, true, NULL);
+		r = policy_file_match(f, dev, &why);
 		if (r < 0)
 			return r;
-		if (trace) {
-			k = trace_add(trace, f, r > 0, why);
-			if (k < 0)
-				return k;
-		}
-		if (r > 0)
-			return policy_file_decide(f, cred, ret);
+		r = trace_add(t, f, r > 0, why);
+		if (r < 0)
+			return r;
 	}
-	return decide_no_match(dev, ret);
+	return 0;
+}
+
+/* The first matching file of SET decides; TRACE (may be NULL) records the files tried. */
+static int explain(const struct policy_set *set, const struct pci_device *dev,
+		   const struct policy_cred *cred, struct policy_trace *trace,
+		   struct policy_decision *ret)
+{
+	struct policy_file *f = policy_set_match(set, dev);
+	int r;
+
+	if (trace) {
+		r = trace_fill(trace, set, dev, f);
+		if (r < 0)
+			return r;
+	}
+	return f ? policy_file_decide(f, cred, ret) : decide_no_match(dev, ret);
 }
 
 int policy_set_explain(const struct policy_set *set, const struct pci_device *dev,

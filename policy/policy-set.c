@@ -2,9 +2,11 @@
 /* The policy files of a search path: masking by name, lexical order, reload keeping the last good.
  */
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include "policy-internal.h"
+#include "sysfs.h"
 
 struct policy_set {
 	char **dirs; /* highest priority first */
@@ -30,6 +32,19 @@ static void entries_done(struct entries *e)
 	free(e->v);
 }
 
+/* The directories of a set, each opened once: listed, then loaded from by name. */
+struct dir_fds {
+	int *v; /* -1: the directory does not exist */
+	size_t n;
+};
+
+static void dir_fds_done(struct dir_fds *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		closep(&d->v[i]);
+	free(d->v);
+}
+
 struct file_list {
 	struct policy_file **v;
 	size_t n;
@@ -50,14 +65,11 @@ int policy_search_path(const char *root, char ***ret)
 		"/usr/lib/udrvd/policy.d",
 	};
 	_cleanup_strv_free_ char **l = NULL;
-	size_t len = root ? strlen(root) : 0;
 
-	while (len > 0 && root[len - 1] == '/')
-		len--;
 	for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
-		_cleanup_free_ char *p = policy_asprintf("%.*s%s", (int)len, root ?: "", dirs[i]);
+		_cleanup_free_ char *p = NULL;
 
-		if (!p || strv_push(&l, p) < 0)
+		if (root_join(root, dirs[i], &p) < 0 || strv_push(&l, p) < 0)
 			return -ENOMEM;
 	}
 	*ret = TAKE_PTR(l);
@@ -106,26 +118,42 @@ static int dir_error(struct policy_report *report, const char *path, int error, 
 	return policy_report_add(report, path, 0, "%s", what) ?: error;
 }
 
-static int list_dir(const char *path, size_t dir, struct entries *e, struct policy_report *report)
+/* Opens PATH into *RET_FD (left -1 when PATH does not exist) and lists its policy files. */
+static int list_dir(const char *path, size_t dir, int *ret_fd, struct entries *e,
+		    struct policy_report *report)
 {
-	DIR *d = opendir(path);
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	struct dirent *de;
 	struct stat st;
-	int r = 0;
+	DIR *d;
+	int dup_fd, r = 0;
 
-	if (!d && errno == ENOENT)
+	if (fd < 0 && errno == ENOENT)
 		return 0;
-	if (!d)
+	if (fd < 0)
 		return dir_error(report, path, -errno, strerror(errno));
-	if (fstat(dirfd(d), &st) == 0 && (st.st_mode & S_IWOTH))
-		r = dir_error(report, path, -EPERM,
-			      "refusing a world-writable directory: anyone could add policy files");
+	if (fstat(fd, &st) == 0 && (st.st_mode & S_IWOTH))
+		return dir_error(report, path, -EPERM,
+				 "refusing a world-writable directory: anyone could add policy "
+				 "files");
+	/* A duplicate for the DIR, which closedir() closes; FD stays open for loading. */
+	dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (dup_fd < 0)
+		return dir_error(report, path, -errno, strerror(errno));
+	d = fdopendir(dup_fd);
+	if (!d) {
+		r = -errno;
+		close(dup_fd);
+		return dir_error(report, path, r, strerror(-r));
+	}
 	while (r >= 0 && (errno = 0, de = readdir(d)))
 		if (is_policy_name(de->d_name))
 			r = entries_add(e, de->d_name, dir);
 	if (r >= 0 && errno != 0)
 		r = dir_error(report, path, -errno, strerror(errno));
 	closedir(d);
+	if (r >= 0)
+		*ret_fd = TAKE_FD(fd);
 	return r;
 }
 
@@ -138,11 +166,19 @@ static int entry_compare(const void *a, const void *b)
 	return c ? c : (x->dir > y->dir) - (x->dir < y->dir);
 }
 
-static int collect(const struct policy_set *set, struct entries *e, struct policy_report *report)
+static int collect(const struct policy_set *set, struct dir_fds *fds, struct entries *e,
+		   struct policy_report *report)
 {
-	for (size_t i = 0; set->dirs && set->dirs[i]; i++) {
-		int r = list_dir(set->dirs[i], i, e, report);
+	size_t n = strv_length(set->dirs);
 
+	fds->v = calloc(MAX(n, (size_t)1), sizeof(*fds->v));
+	if (!fds->v)
+		return -ENOMEM;
+	for (; fds->n < n; fds->n++) {
+		int r;
+
+		fds->v[fds->n] = -1;
+		r = list_dir(set->dirs[fds->n], fds->n, &fds->v[fds->n], e, report);
 		if (r < 0)
 			return r;
 	}
@@ -171,8 +207,8 @@ static int file_list_add(struct file_list *l, struct policy_file *f)
 }
 
 /* Loads ENTRY into L; a file that fails is reported, and its last good version kept. */
-static int load_entry(const struct policy_set *set, const struct entry *e, struct file_list *l,
-		      struct policy_report *report)
+static int load_entry(const struct policy_set *set, int dir_fd, const struct entry *e,
+		      struct file_list *l, struct policy_report *report)
 {
 	_cleanup_(policy_file_unrefp) struct policy_file *f = NULL;
 	_cleanup_free_ char *path = policy_asprintf("%s/%s", set->dirs[e->dir], e->name);
@@ -181,7 +217,7 @@ static int load_entry(const struct policy_set *set, const struct entry *e, struc
 
 	if (!path)
 		return -ENOMEM;
-	r = policy_file_load(path, &f, report);
+	r = policy_file_load_at(dir_fd, e->name, path, &f, report);
 	if (r == POLICY_FILE_MASKED)
 		return 0;
 	if (r >= 0)
@@ -200,17 +236,18 @@ static int load_entry(const struct policy_set *set, const struct entry *e, struc
 
 int policy_set_reload(struct policy_set *set, struct policy_report *report)
 {
+	_cleanup_(dir_fds_done) struct dir_fds fds = {};
 	_cleanup_(entries_done) struct entries e = {};
 	_cleanup_(file_list_done) struct file_list l = {};
 	int r;
 
-	r = collect(set, &e, report);
+	r = collect(set, &fds, &e, report);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < e.n; i++) {
 		if (i > 0 && streq(e.v[i].name, e.v[i - 1].name))
 			continue; /* masked by the same name in a directory of higher priority */
-		r = load_entry(set, &e.v[i], &l, report);
+		r = load_entry(set, fds.v[e.v[i].dir], &e.v[i], &l, report);
 		if (r < 0)
 			return r;
 	}

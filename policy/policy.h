@@ -242,6 +242,9 @@ struct policy_trace {
 
 void policy_trace_done(struct policy_trace *t);
 
+/* The first file of SET whose [Match] matches DEV (no reference taken), NULL when none does.
+ * Pure: no I/O, no allocation. */
+struct policy_file *policy_set_match(const struct policy_set *set, const struct pci_device *dev);
 /* The first file whose [Match] matches DEV decides; no match denies. Pure: no I/O. */
 int policy_set_decide(const struct policy_set *set, const struct pci_device *dev,
 		      const struct policy_cred *cred, struct policy_decision *ret);
