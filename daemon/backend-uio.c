@@ -78,10 +78,9 @@ static int open_config(struct uio_dev *u)
 	return pci_config_read(u->config_fd, 0, u->saved, sizeof(u->saved));
 }
 
-/* After binding: reset, bus mastering as policy says, snapshot. */
+/* After binding: reset, bus mastering as policy says (uio_dev_filter_new() snapshots). */
 static int uio_dev_prepare(struct uio_dev *u, const struct policy_grant *g)
 {
-	uint8_t hi;
 	int r;
 
 	r = find_uio_num(u->devfd, &u->uio_num);
@@ -104,13 +103,6 @@ static int uio_dev_prepare(struct uio_dev *u, const struct policy_grant *g)
 				      u->bus_master ? 0 : PCI_CMD_MASTER);
 	if (r < 0)
 		return log_error_errno(r, "Failed to set bus mastering of %s: %m", u->slot);
-	r = pci_config_read(u->config_fd, 0, u->clean, sizeof(u->clean));
-	if (r < 0)
-		return r;
-	r = pci_config_read(u->config_fd, PCI_CFG_COMMAND + 1, &hi, 1);
-	if (r < 0)
-		return r;
-	u->cmd_hi = hi;
 	return 0;
 }
 
@@ -131,7 +123,8 @@ static void uio_dev_check_raw(struct uio_dev *u, const struct policy_grant *g)
 		}
 }
 
-/* The filter, from the whole config space as it is after the opening reset. */
+/* The clean header and the filter, from one read of the whole config space as it is after the
+ * opening reset. */
 static int uio_dev_filter_new(struct uio_dev *u, const struct pci_device *dev,
 			      const struct policy_grant *g)
 {
@@ -145,9 +138,11 @@ static int uio_dev_filter_new(struct uio_dev *u, const struct pci_device *dev,
 	int r;
 
 	n = pread(u->config_fd, image, sizeof(image), 0);
-	if (n < 0)
-		return log_error_errno(negative_errno(),
+	if (n < 0 || (size_t)n < sizeof(u->clean))
+		return log_error_errno(n < 0 ? negative_errno() : -EIO,
 				       "Failed to read the config space of %s: %m", u->slot);
+	memcpy(u->clean, image, sizeof(u->clean));
+	u->clean_valid = true;
 	r = config_filter_new(image, (size_t)n, dev->res, &opts, &u->filter);
 	if (r < 0)
 		return log_error_errno(r, "Failed to build the config filter of %s (%zd bytes): %m",
@@ -289,7 +284,6 @@ static int write_intx(struct uio_dev *u, bool masked)
 	}
 	u->cmd = cmd;
 	u->cmd_valid = true;
-	u->cmd_hi = (uint8_t)(cmd >> 8);
 	return 0;
 }
 
@@ -352,8 +346,6 @@ static int uio_dev_apply(struct uio_dev *u, const struct config_write_plan *plan
 			return log_warning_errno(r,
 						 "%s: config write of %u bytes at 0x%x failed: %m",
 						 u->slot, a->len, a->off);
-		if (a->off <= PCI_CFG_COMMAND + 1 && PCI_CFG_COMMAND + 1 < a->off + a->len)
-			u->cmd_hi = plan->hw[PCI_CFG_COMMAND + 1];
 	}
 	return 0;
 }
@@ -372,11 +364,10 @@ int uio_dev_config_write(struct uio_dev *u, unsigned off, const uint8_t *buf, si
 	} else
 		for (size_t i = 0; i < len; i++) /* "changed" everywhere: written whole */
 			hw[off + i] = (uint8_t)~buf[i];
-	if (config_filter_refused(u->filter, off, len, buf, hw, &bad)) {
-		uio_dev_refusal(u, bad);
-		return -EPERM;
-	}
 	r = config_filter_write(u->filter, off, len, buf, hw, plan);
+	/* Refusals are rare: only then is the offending byte looked for. */
+	if (r == -EPERM && config_filter_refused(u->filter, off, len, buf, hw, &bad))
+		uio_dev_refusal(u, bad);
 	if (r >= 0)
 		r = uio_dev_apply(u, plan);
 	if (r < 0)
@@ -404,21 +395,14 @@ int uio_dev_config_read(struct uio_dev *u, unsigned off, uint8_t *buf, size_t le
 
 void uio_dev_close(struct uio_dev *u)
 {
-	_cleanup_free_ char *method = NULL;
-	int r;
-
 	if (!u)
 		return;
-	if (u->config_fd >= 0) {
-		r = pci_config_update_command(u->config_fd, 0, PCI_CMD_MASTER);
-		if (r < 0)
-			log_warning_errno(r, "Failed to clear bus mastering of %s: %m", u->slot);
-		r = pci_reset(u->devfd, u->config_fd, u->reset, u->saved, &method);
-		if (r < 0)
-			log_warning_errno(r, "Failed to reset %s: %m", u->slot);
-		else if (u->reset_method) /* the header as the opening reset left it */
-			(void)pci_config_restore_header(u->config_fd, u->clean);
-	}
+	/* The clean header only once the opening reset ran and it was read: an open that
+	 * failed in between would otherwise write zeros over the BARs and Command. */
+	if (u->config_fd >= 0)
+		(void)pci_reset_for_give_back(u->slot, u->devfd, u->config_fd, u->reset, u->saved,
+					      u->reset_method && u->clean_valid ? u->clean : NULL,
+					      NULL);
 	closep(&u->uio_fd);
 	u->uio_fd = -1;
 	driver_give_back(u->root, u->slot);
@@ -452,13 +436,9 @@ int uio_dev_recover(const char *root, const char *slot)
 		return state_remove(root, slot);
 	}
 	cfg = openat(devfd, "config", O_RDWR | O_NOFOLLOW | O_CLOEXEC);
-	if (cfg >= 0 && pci_config_read(cfg, 0, hdr, sizeof(hdr)) >= 0) {
-		(void)pci_config_update_command(cfg, 0, PCI_CMD_MASTER);
-		r = pci_reset(devfd, cfg, POLICY_RESET_AUTO, hdr, &method);
-		if (r < 0)
-			log_warning_errno(r, "Failed to reset %s: %m", slot);
-		(void)pci_config_update_command(cfg, 0, PCI_CMD_MASTER);
-	}
+	if (cfg >= 0 && pci_config_read(cfg, 0, hdr, sizeof(hdr)) >= 0)
+		(void)pci_reset_for_give_back(slot, devfd, cfg, POLICY_RESET_AUTO, hdr, NULL,
+					      &method);
 	log_notice("Giving back %s, prepared by a previous udrvd (reset: %s).", slot,
 		   method ?: "failed");
 	driver_give_back(root, slot);

@@ -17,11 +17,11 @@ struct uio_dev {
 	int config_fd; /* udrvd's writable config fd: never leaves udrvd */
 	int uio_fd;    /* udrvd's own /dev/uioN: closing it would clear bus mastering */
 	int uio_num;
-	uint8_t cmd_hi; /* Command bits 8..15 as udrvd last wrote them */
 	uint16_t cmd;	/* Command as udrvd last wrote or read it; valid when cmd_valid */
 	bool cmd_valid; /* cleared by any config write that may touch Command */
 	uint8_t saved[PCI_CFG_HEADER_SIZE]; /* header before udrvd touched the function */
 	uint8_t clean[PCI_CFG_HEADER_SIZE]; /* header right after the opening reset */
+	bool clean_valid;		    /* CLEAN was read */
 	char *reset_method;		    /* what the opening reset did */
 	enum policy_reset reset;
 	bool bus_master;

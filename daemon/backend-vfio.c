@@ -12,6 +12,7 @@
 #include <sys/sysmacros.h>
 
 #include "backend-vfio.h"
+#include "config-caps.h"
 #include "driver.h"
 #include "iommu-group.h"
 #include "log.h"
@@ -109,24 +110,11 @@ static int open_group(const char *root, int group, int *ret_fd)
 	return 0;
 }
 
-static int write_under(const char *root, const char *dir, const char *name, const char *value)
-{
-	_cleanup_free_ char *p = NULL;
-	_cleanup_close_ int fd = -1;
-
-	if (root_join(root, dir, &p) < 0)
-		return -ENOMEM;
-	fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return negative_errno();
-	return sysfs_write_attr(fd, name, value);
-}
-
 /* GroupUnbind=yes: records MEMBER's driver (V gives it back from then on), then unbinds it and
  * keeps it unbound. */
 static int member_unbind(struct vfio_dev *v, const char *slot, uid_t uid, pid_t pid)
 {
-	_cleanup_free_ char *override = NULL, *dir = NULL, *driver = NULL;
+	_cleanup_free_ char *override = NULL, *driver = NULL;
 	_cleanup_close_ int fd = -1;
 	struct device_record rec = {
 		.backend = (char *)BACKEND_PEER,
@@ -151,10 +139,8 @@ static int member_unbind(struct vfio_dev *v, const char *slot, uid_t uid, pid_t 
 	if (strv_push(&v->unbound, slot) < 0)
 		return -ENOMEM;
 	r = sysfs_write_attr(fd, "driver_override", OVERRIDE_NONE);
-	if (r >= 0 && driver && asprintf(&dir, "sys/bus/pci/drivers/%s", driver) < 0)
-		r = -ENOMEM;
-	if (r >= 0 && dir)
-		r = write_under(v->root, dir, "unbind", slot);
+	if (r >= 0 && driver)
+		r = driver_write(v->root, driver, "unbind", slot);
 	if (r < 0)
 		return log_error_errno(r, "Failed to unbind %s from %s (GroupUnbind=yes): %m", slot,
 				       driver ?: "no driver");
@@ -163,25 +149,18 @@ static int member_unbind(struct vfio_dev *v, const char *slot, uid_t uid, pid_t 
 	return 0;
 }
 
-/* Capability IDs in the standard list (PCI 3.0). */
-#define CAP_ID_MSI 0x05
-#define CAP_ID_MSIX 0x11
-
 /* What a client of this function will find: MSI-X, else MSI, else INTx, from config space. */
 static const char *irq_kind(int config_fd)
 {
 	uint8_t cfg[256];
-	bool msi = false, msix = false;
-	unsigned ptr, hops = 0;
 
 	if (pci_config_read(config_fd, 0, cfg, sizeof(cfg)) < 0)
 		return "none";
-	for (ptr = (cfg[PCI_CFG_STATUS] & 0x10) ? cfg[0x34] & 0xfc : 0; ptr >= 0x40 && hops < 48;
-	     ptr = cfg[ptr + 1] & 0xfc, hops++) {
-		msi |= cfg[ptr] == CAP_ID_MSI;
-		msix |= cfg[ptr] == CAP_ID_MSIX;
-	}
-	return msix ? "msix" : msi ? "msi" : cfg[0x3d] ? "intx" : "none";
+	if (pci_config_has_cap(cfg, sizeof(cfg), CAP_MSIX))
+		return "msix";
+	if (pci_config_has_cap(cfg, sizeof(cfg), CAP_MSI))
+		return "msi";
+	return cfg[PCI_CFG_INTERRUPT_PIN] ? "intx" : "none";
 }
 
 /* The group as it is now: 0 with the members to unbind first, -EBUSY (logged) when not viable. */
@@ -376,9 +355,7 @@ int vfio_dev_client_fds(struct vfio_dev *v, int **ret_fds, char ***ret_names, si
 
 	if (!fds)
 		return -ENOMEM;
-	if (v->node)
-		return -EBUSY;
-	if (v->device_fd < 0) {
+	if (!v->node && v->device_fd < 0) {
 		r = vfio_dev_attach(v);
 		if (r < 0)
 			return r;
@@ -391,7 +368,7 @@ int vfio_dev_client_fds(struct vfio_dev *v, int **ret_fds, char ***ret_names, si
 	config = openat(v->devfd, "config", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (config < 0)
 		r = negative_errno();
-	else if ((r = push_dup(config, "config", fds, &n, &names)) >= 0 &&
+	else if ((r = push_dup(config, "config", fds, &n, &names)) >= 0 && !v->node &&
 		 (r = push_dup(v->device_fd, VFIO_FD_DEVICE, fds, &n, &names)) >= 0)
 		r = push_dup(v->container_fd, VFIO_FD_CONTAINER, fds, &n, &names);
 	if (r < 0) {
@@ -594,21 +571,6 @@ static int group_busy(const char *root, int group)
 	return r == -EBUSY ? -EBUSY : 0;
 }
 
-static void reset_for_give_back(const char *slot, int devfd, int config_fd,
-				const uint8_t saved[PCI_CFG_HEADER_SIZE], enum policy_reset want)
-{
-	_cleanup_free_ char *method = NULL;
-	int r;
-
-	(void)pci_config_update_command(config_fd, 0, PCI_CMD_MASTER);
-	r = pci_reset(devfd, config_fd, want, saved, &method);
-	if (r < 0)
-		log_warning_errno(r, "Failed to reset %s: %m", slot);
-	else
-		log_info("%s reset (%s) before it goes back.", slot, method);
-	(void)pci_config_update_command(config_fd, 0, PCI_CMD_MASTER);
-}
-
 /* Reset only what udrvd moved: a failed open may leave DEV on its own driver, in use. */
 static bool on_vfio(const char *root, const char *slot)
 {
@@ -619,6 +581,7 @@ static bool on_vfio(const char *root, const char *slot)
 
 int vfio_dev_close(struct vfio_dev *v)
 {
+	_cleanup_free_ char *method = NULL;
 	int r;
 
 	if (!v)
@@ -634,8 +597,10 @@ int vfio_dev_close(struct vfio_dev *v)
 		vfio_dev_free(v);
 		return r;
 	}
-	if (on_vfio(v->root, v->slot))
-		reset_for_give_back(v->slot, v->devfd, v->config_fd, v->saved, v->reset);
+	if (on_vfio(v->root, v->slot) &&
+	    pci_reset_for_give_back(v->slot, v->devfd, v->config_fd, v->reset, v->saved, NULL,
+				    &method) >= 0)
+		log_info("%s reset (%s) before it goes back.", v->slot, method);
 	driver_give_back(v->root, v->slot);
 	for (char **s = v->unbound; s && *s; s++)
 		driver_give_back(v->root, *s);
@@ -647,6 +612,7 @@ int vfio_dev_recover(const char *root, const char *slot)
 {
 	_cleanup_(pci_device_freep) struct pci_device *dev = NULL;
 	_cleanup_close_ int pfd = -1, cfg = -1, devfd = -1;
+	_cleanup_free_ char *method = NULL;
 	struct device_record rec = {};
 	uint8_t hdr[PCI_CFG_HEADER_SIZE];
 	bool main;
@@ -669,8 +635,9 @@ int vfio_dev_recover(const char *root, const char *slot)
 					 dev->iommu_group);
 	if (main && on_vfio(root, slot) && sysfs_open_pci_device(root, slot, &devfd) >= 0 &&
 	    (cfg = openat(devfd, "config", O_RDWR | O_NOFOLLOW | O_CLOEXEC)) >= 0 &&
-	    pci_config_read(cfg, 0, hdr, sizeof(hdr)) >= 0)
-		reset_for_give_back(slot, devfd, cfg, hdr, POLICY_RESET_AUTO);
+	    pci_config_read(cfg, 0, hdr, sizeof(hdr)) >= 0 &&
+	    pci_reset_for_give_back(slot, devfd, cfg, POLICY_RESET_AUTO, hdr, NULL, &method) >= 0)
+		log_info("%s reset (%s) before it goes back.", slot, method);
 	log_notice("Giving back %s, prepared for VFIO by a previous lease.", slot);
 	driver_give_back(root, slot);
 	return 0;

@@ -58,11 +58,12 @@ int vfio_dev_check(const char *root, const struct pci_device *dev, const struct 
 int vfio_dev_open(const char *root, const struct pci_device *dev, const struct policy_grant *g,
 		  uid_t uid, pid_t pid, struct vfio_dev **ret);
 
-/* Fd mode. Opens the group, a container with the type1v2 IOMMU, attaches them, gets the
- * device fd and turns bus mastering on unless DMA=none (the IOMMU confines it). Returns dups
- * of: "config" (sysfs, read-only), "vfio-device", "vfio-container", in that order. The client
- * maps DMA itself (VFIO_IOMMU_MAP_DMA, accounted to its RLIMIT_MEMLOCK) and sets up its
- * interrupts on the device fd. -EBUSY when another process holds the group. */
+/* The client's fds. Fd mode: opens the group, a container with the type1v2 IOMMU, attaches
+ * them, gets the device fd and turns bus mastering on unless DMA=none (the IOMMU confines it).
+ * Returns dups of: "config" (sysfs, read-only), "vfio-device", "vfio-container", in that
+ * order. The client maps DMA itself (VFIO_IOMMU_MAP_DMA, accounted to its RLIMIT_MEMLOCK) and
+ * sets up its interrupts on the device fd. -EBUSY when another process holds the group. Node
+ * mode (after vfio_dev_grant_node): "config" only; the client opens /dev/vfio/N itself. */
 int vfio_dev_client_fds(struct vfio_dev *v, int **ret_fds, char ***ret_names, size_t *ret_n);
 
 /* Node mode. Gives UID rw on ROOT/dev/vfio/GROUP through a POSIX ACL entry (the file's owner,

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* What the config filter knows of the header and capability structures: IDs, names, lengths and
- * register names, from the PCI and PCI Express specifications. Private to config-filter.c. */
+ * register names, from the PCI and PCI Express specifications. The daemon's: config-filter.c,
+ * backend-vfio.c. */
 #pragma once
 
 #include <endian.h>

@@ -5,8 +5,6 @@
 #include "config-filter.h"
 #include "pci-config.h"
 
-#define PCI_STATUS_CAP_LIST 0x10
-#define PCI_CAP_PTR 0x34
 #define PCI_HEADER_TYPE 0x0e
 #define PCI_CMD_PARITY 0x0040
 #define PCI_CMD_SERR 0x0100

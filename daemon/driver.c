@@ -34,6 +34,15 @@ static int write_under(const char *root, const char *dir, const char *name, cons
 	return r < 0 ? r : sysfs_write_attr(fd, name, value);
 }
 
+int driver_write(const char *root, const char *driver, const char *attr, const char *slot)
+{
+	_cleanup_free_ char *dir = NULL;
+
+	if (asprintf(&dir, "sys/bus/pci/drivers/%s", driver) < 0)
+		return -ENOMEM;
+	return write_under(root, dir, attr, slot);
+}
+
 int driver_current(const char *root, const char *slot, char **ret)
 {
 	_cleanup_free_ char *dir = NULL;
@@ -80,7 +89,7 @@ int driver_ensure_loaded(const char *root, const char *driver, const char *modul
 
 int driver_move_to(const char *root, const char *slot, const char *driver)
 {
-	_cleanup_free_ char *dev = NULL, *cur = NULL, *curdir = NULL, *now = NULL;
+	_cleanup_free_ char *dev = NULL, *cur = NULL, *now = NULL;
 	int r;
 
 	if (asprintf(&dev, "sys/bus/pci/devices/%s", slot) < 0)
@@ -92,9 +101,7 @@ int driver_move_to(const char *root, const char *slot, const char *driver)
 	if (r < 0)
 		return r;
 	if (cur && !streq(cur, driver)) {
-		if (asprintf(&curdir, "sys/bus/pci/drivers/%s", cur) < 0)
-			return -ENOMEM;
-		r = write_under(root, curdir, "unbind", slot);
+		r = driver_write(root, cur, "unbind", slot);
 		if (r < 0)
 			return log_error_errno(r, "Failed to unbind %s from %s: %m", slot, cur);
 	}
@@ -114,7 +121,7 @@ int driver_move_to(const char *root, const char *slot, const char *driver)
 
 int driver_restore(const char *root, const char *slot, const char *original, const char *override)
 {
-	_cleanup_free_ char *dev = NULL, *cur = NULL, *dir = NULL, *origdir = NULL;
+	_cleanup_free_ char *dev = NULL, *cur = NULL;
 	int r, first = 0;
 
 	if (asprintf(&dev, "sys/bus/pci/devices/%s", slot) < 0)
@@ -123,9 +130,7 @@ int driver_restore(const char *root, const char *slot, const char *original, con
 	if (r < 0)
 		first = first ?: r;
 	if (cur && (!original || !streq(cur, original))) {
-		if (asprintf(&dir, "sys/bus/pci/drivers/%s", cur) < 0)
-			return -ENOMEM;
-		r = write_under(root, dir, "unbind", slot);
+		r = driver_write(root, cur, "unbind", slot);
 		if (r < 0)
 			first = first
 					?: log_warning_errno(r, "Failed to unbind %s from %s: %m",
@@ -138,9 +143,7 @@ int driver_restore(const char *root, const char *slot, const char *original, con
 				?: log_warning_errno(r, "Failed to reset driver_override of %s: %m",
 						     slot);
 	if (original && (!cur || !streq(cur, original))) {
-		if (asprintf(&origdir, "sys/bus/pci/drivers/%s", original) < 0)
-			return -ENOMEM;
-		r = write_under(root, origdir, "bind", slot);
+		r = driver_write(root, original, "bind", slot);
 		if (r < 0)
 			first = first
 					?: log_warning_errno(r, "Failed to rebind %s to %s: %m",

@@ -6,6 +6,9 @@
 /* Loads MODULE when ROOT/sys/bus/pci/drivers/DRIVER is missing (only on the real root). */
 int driver_ensure_loaded(const char *root, const char *driver, const char *module);
 
+/* Writes SLOT to ROOT/sys/bus/pci/drivers/DRIVER/ATTR: "bind" or "unbind". */
+int driver_write(const char *root, const char *driver, const char *attr, const char *slot);
+
 /* Binds SLOT to DRIVER: sets driver_override, unbinds the current driver, probes. Checks
  * that DRIVER is bound afterwards (-EIO otherwise). */
 int driver_move_to(const char *root, const char *slot, const char *driver);

@@ -121,7 +121,6 @@ int grant_table_parse(const char *text, struct grant_table *ret)
 int grant_table_save(const char *root, const struct grant_table *t)
 {
 	_cleanup_free_ char *path = NULL, *tmp = NULL, *text = NULL;
-	_cleanup_close_ int fd = -1;
 	int r;
 
 	if (root_join(root, GRANTS_FILE, &path) < 0 || asprintf(&tmp, "%s.tmp", path) < 0)
@@ -129,16 +128,7 @@ int grant_table_save(const char *root, const struct grant_table *t)
 	r = grant_table_format(t, &text);
 	if (r < 0)
 		return r;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return negative_errno();
-	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text) || fsync(fd) < 0 ||
-	    rename(tmp, path) < 0) {
-		r = negative_errno();
-		unlink(tmp);
-		return r;
-	}
-	return 0;
+	return write_file_atomic(AT_FDCWD, path, tmp, text, 0600);
 }
 
 int grant_table_load(const char *root, struct grant_table *ret)

@@ -115,6 +115,11 @@ int holders_find(const char *root, char *const *paths, pid_t except, struct hold
 	DIR *d;
 	struct dirent *de;
 
+	if (!paths || !*paths) { /* nothing to look for: no /proc scan */
+		*ret = NULL;
+		*ret_n = 0;
+		return 0;
+	}
 	if (root_join(root, "proc", &proc) < 0)
 		return -ENOMEM;
 	d = opendir(proc);
@@ -180,8 +185,6 @@ void holders_deal(const char *root, char *const *paths, const char *slot, bool k
 	size_t n = 0;
 	int r;
 
-	if (!paths)
-		return;
 	r = holders_find(root, paths, 0, &h, &n);
 	if (r < 0) {
 		log_warning_errno(r, "%s: cannot look for processes still holding it: %m", slot);

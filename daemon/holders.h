@@ -18,7 +18,7 @@ struct holder {
  * mappings name one of PATHS (NULL-terminated, absolute as the process sees them): a path
  * ending in '/' matches everything below it ("/sys/devices/.../0000:01:00.0/"), any other
  * exactly ("/dev/uio0" but not "/dev/uio01"). A process is listed once. *RET is NULL and
- * *RET_N 0 when there are none. */
+ * *RET_N 0 when there are none, and when PATHS is NULL or empty (then without a scan). */
 int holders_find(const char *root, char *const *paths, pid_t except, struct holder **ret,
 		 size_t *ret_n);
 

@@ -14,15 +14,14 @@
 static void device_added(struct manager *m, const char *slot)
 {
 	_cleanup_(pci_device_freep) struct pci_device *dev = NULL;
+	struct policy_file *match;
 	const char *policy = "no policy matches it";
 
 	if (pci_device_read(m->root, slot, &dev) < 0)
 		return;
-	for (size_t i = 0; m->policy && i < policy_set_size(m->policy); i++)
-		if (policy_file_match(policy_set_get(m->policy, i), dev, NULL) > 0) {
-			policy = policy_file_get_name(policy_set_get(m->policy, i));
-			break;
-		}
+	match = m->policy ? policy_set_match(m->policy, dev) : NULL;
+	if (match)
+		policy = policy_file_get_name(match);
 	log_info("PCI function %s (%04x:%04x) appeared; policy: %s.", slot, dev->vendor,
 		 dev->device, policy);
 	manager_emit(m, "device-added", slot, 0, 0, policy);

@@ -66,24 +66,16 @@ static void request_end(struct lease *l, const char *why)
 	notify_main(l);
 }
 
-static uint64_t now_usec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
 /* Under l->lock. */
 static int irq_enable_locked(struct lease *l)
 {
-	if (!l->uio || (l->irq_mode && streq(l->irq_mode, "poll")))
+	if (!l->uio || l->poll)
 		return 0; /* polling: INTx stays masked, nothing to re-enable */
 	if (l->backoff_active) {
 		l->unmask_pending = true;
 		return 0;
 	}
-	if (rate_limit_exceeded(&l->rate, now_usec())) {
+	if (rate_limit_exceeded(&l->rate, now_usec(CLOCK_MONOTONIC))) {
 		if (!l->storm_logged) {
 			log_warning("%s: interrupt storm, more than %" PRIu64 "/s (IrqRateLimit=): "
 				    "INTx stays masked %d ms at a time.",

@@ -22,22 +22,14 @@
 
 static void read_comm(pid_t pid, char *buf, size_t size)
 {
+	_cleanup_free_ char *comm = NULL;
 	char path[64];
-	ssize_t n;
-	_cleanup_close_ int fd = -1;
 
-	snprintf(buf, size, "?");
 	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	n = read(fd, buf, size - 1);
-	if (n <= 0) {
+	if (sysfs_read_attr(AT_FDCWD, path, &comm) < 0 || !*comm)
 		snprintf(buf, size, "?");
-		return;
-	}
-	buf[n] = 0;
-	buf[strcspn(buf, "\n")] = 0;
+	else
+		snprintf(buf, size, "%s", comm);
 }
 
 int lease_setup_irq(struct lease *l, const struct policy_grant *g, int device_irq, int *ret_irq_fd,
@@ -131,11 +123,6 @@ static int find_holders(struct lease *l, struct holder **ret, size_t *ret_n)
 
 	if (r < 0)
 		return r;
-	if (!paths) {
-		*ret = NULL;
-		*ret_n = 0;
-		return 0;
-	}
 	return holders_find(l->manager->root, paths, 0, ret, ret_n);
 }
 
@@ -173,6 +160,7 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 		return 0;
 	}
 	if (find_holders(l, &h, &n) >= 0 && n == 0) {
+		l->no_holders = true;
 		lease_end(l, "revoked, and its holders let go");
 		return 0;
 	}
@@ -202,7 +190,6 @@ int lease_new(struct manager *m, const char *slot, uid_t uid, pid_t pid, struct 
 {
 	const struct policy_grant *g = policy_file_get_grant(policy);
 	struct lease *l = calloc(1, sizeof(*l));
-	struct timespec ts;
 	int r;
 
 	if (!l)
@@ -212,8 +199,7 @@ int lease_new(struct manager *m, const char *slot, uid_t uid, pid_t pid, struct 
 	l->uid = uid;
 	l->pid = pid;
 	read_comm(pid, l->comm, sizeof(l->comm));
-	clock_gettime(CLOCK_REALTIME, &ts);
-	l->since_usec = (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+	l->since_usec = now_usec(CLOCK_REALTIME);
 	l->policy = policy_file_ref(policy);
 	l->ctl_fd = ctl_fd;
 	l->unmask_fd = -1;
@@ -251,6 +237,7 @@ void lease_revoke(struct lease *l, const char *why)
 		    "Lease on %s revoked: %s", l->slot, why);
 	lease_tell_and_close(l, -ECANCELED);
 	if (find_holders(l, &h, &n) >= 0 && n == 0) {
+		l->no_holders = true;
 		lease_end(l, why);
 		return;
 	}
@@ -298,7 +285,7 @@ void lease_end(struct lease *l, const char *why)
 	l->timer = sd_event_source_disable_unref(l->timer);
 	closep(&l->unmask_fd);
 	l->poll = irq_poll_free(l->poll);
-	if (!l->device_gone)
+	if (!l->device_gone && !l->no_holders)
 		deal_with_holders(l);
 	manager_remove_lease(l->manager, l);
 	audit_event("ended", l->slot, l->uid, l->pid, policy_file_get_name(l->policy),

@@ -34,6 +34,7 @@ struct lease {
 	bool ending;
 	bool revoking;
 	bool device_gone; /* hot-unplugged: nothing to reset or give back */
+	bool no_holders;  /* a /proc scan after ctl closed just found none: no second scan */
 
 	/* Interrupts: INTx through uio (re-enabled by IRQ_ENABLE or the unmask eventfd, both
 	 * rate-limited), or a polling timer. */

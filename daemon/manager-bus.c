@@ -106,12 +106,32 @@ static int reply_fds(sd_bus_message *m, const struct lease *l, int ctl, int *fds
 	return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
 }
 
-static uint64_t now_realtime(void)
+/* ARG as a normalized slot, or the bus error every method gives for a malformed one (1 or <0).
+ * EXAMPLE adds Acquire's ", e.g. 0000:03:00.0". */
+static int parse_slot(const char *arg, char slot[PCI_SLOT_LEN], bool example, sd_bus_error *error)
 {
-	struct timespec ts;
+	if (pci_slot_normalize(arg, slot) < 0)
+		return sd_bus_error_setf(error, UDRV_ERROR_INVALID_SLOT,
+					 "'%s' is not a PCI slot: expected DDDD:BB:DD.F%s", arg,
+					 example ? ", e.g. 0000:03:00.0" : "");
+	return 1;
+}
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+/* The function at SLOT, or the bus error for one this machine does not have (1 or <0). */
+static int read_device(struct manager *m, const char *slot, struct pci_device **ret,
+		       sd_bus_error *error)
+{
+	if (pci_device_read(m->root, slot, ret) < 0)
+		return sd_bus_error_setf(error, UDRV_ERROR_NO_DEVICE,
+					 "no PCI function %s on this machine", slot);
+	return 1;
+}
+
+/* Backend=vfio, or auto on a function with an IOMMU group. */
+static bool use_vfio(const struct policy_grant *g, const struct pci_device *dev)
+{
+	return g->backend == POLICY_BACKEND_VFIO ||
+	       (g->backend == POLICY_BACKEND_AUTO && vfio_dev_usable(dev));
 }
 
 /* A standing grant lets its uid in where the matching file's Users=/Groups= do not; a device
@@ -124,7 +144,7 @@ static int apply_standing_grant(struct manager *m, const char *slot, uid_t uid,
 
 	if (d->granted || !d->file)
 		return 0;
-	g = grant_table_find(&m->grants, slot, uid, now_realtime());
+	g = grant_table_find(&m->grants, slot, uid, now_usec(CLOCK_REALTIME));
 	if (!g)
 		return 0;
 	if (asprintf(&reason, "granted: uid %u has a standing grant on %s from uid %u (%s)",
@@ -232,15 +252,12 @@ static int acquire_check(struct connection *c, const char *arg, struct acquire *
 	struct lease *held;
 	int r;
 
-	if (pci_slot_normalize(arg, a->slot) < 0)
-		return sd_bus_error_setf(error, UDRV_ERROR_INVALID_SLOT,
-					 "'%s' is not a PCI slot: expected DDDD:BB:DD.F, e.g. "
-					 "0000:03:00.0",
-					 arg);
-	r = pci_device_read(m->root, a->slot, &a->dev);
-	if (r < 0)
-		return sd_bus_error_setf(error, UDRV_ERROR_NO_DEVICE,
-					 "no PCI function %s on this machine", a->slot);
+	r = parse_slot(arg, a->slot, true, error);
+	if (r <= 0)
+		return r;
+	r = read_device(m, a->slot, &a->dev, error);
+	if (r <= 0)
+		return r;
 	r = connection_cred(c, &a->cred);
 	if (r < 0)
 		return r;
@@ -318,26 +335,8 @@ static int prepare_vfio(struct connection *c, struct acquire *a, const struct po
 		return sd_bus_error_setf(error, UDRV_ERROR_FAILED,
 					 "could not prepare %s for vfio-pci: %s; see udrvd's log",
 					 a->slot, strerror(-r));
-	if (node) {
-		r = vfio_dev_grant_node(a->vfio, c->uid);
-		if (r >= 0) {
-			/* The read-only config fd, as on UIO: udrv_open() reads IDs through it. */
-			_cleanup_close_ int devfd = -1;
-			int fd = -1;
-
-			r = sysfs_open_pci_device(c->manager->root, a->slot, &devfd);
-			if (r >= 0)
-				fd = openat(devfd, "config", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-			a->fds = calloc(1, sizeof(int));
-			if (r >= 0 && (fd < 0 || !a->fds || strv_push(&a->names, "config") < 0))
-				r = fd < 0 ? negative_errno() : -ENOMEM;
-			if (r >= 0) {
-				a->fds[0] = fd;
-				a->n = 1;
-			} else if (fd >= 0)
-				close(fd);
-		}
-	} else
+	r = node ? vfio_dev_grant_node(a->vfio, c->uid) : 0;
+	if (r >= 0)
 		r = vfio_dev_client_fds(a->vfio, &a->fds, &a->names, &a->n);
 	if (r >= 0 && g->memlock_limit)
 		r = vfio_dev_raise_memlock(c->pid, g->memlock_limit);
@@ -368,8 +367,7 @@ static int do_acquire(sd_bus_message *msg, struct connection *c, bool node, sd_b
 					 "%s: Backend=uio-ext is not available in this udrvd (%s); "
 					 "use Backend=uio, vfio or auto",
 					 a.slot, policy_file_get_name(a.decision.file));
-	vfio = g->backend == POLICY_BACKEND_VFIO ||
-	       (g->backend == POLICY_BACKEND_AUTO && vfio_dev_usable(a.dev));
+	vfio = use_vfio(g, a.dev);
 	if (g->backend == POLICY_BACKEND_VFIO && !vfio_dev_usable(a.dev))
 		return sd_bus_error_setf(error, UDRV_ERROR_FAILED,
 					 "%s has no IOMMU group: Backend=vfio (%s) needs an IOMMU "
@@ -487,8 +485,7 @@ static int method_check(sd_bus_message *msg, void *userdata, sd_bus_error *error
 		return r;
 	g = policy_file_get_grant(a.decision.file);
 	resets = a.dev->reset_methods ? strv_join(a.dev->reset_methods, " ") : NULL;
-	if (g->backend == POLICY_BACKEND_VFIO ||
-	    (g->backend == POLICY_BACKEND_AUTO && vfio_dev_usable(a.dev)))
+	if (use_vfio(g, a.dev))
 		return check_vfio(msg, c, &a, g, resets, error);
 	fds = strdup("ctl, config (read-only)");
 	for (int i = 0; fds && i < PCI_ROM_RESOURCE; i++) {
@@ -534,10 +531,7 @@ static int read_slot_dry(sd_bus_message *msg, char slot[PCI_SLOT_LEN], int *dry,
 
 	if (r < 0)
 		return r;
-	if (pci_slot_normalize(arg, slot) < 0)
-		return sd_bus_error_setf(error, UDRV_ERROR_INVALID_SLOT,
-					 "'%s' is not a PCI slot: expected DDDD:BB:DD.F", arg);
-	return 1;
+	return parse_slot(arg, slot, false, error);
 }
 
 static int method_release(sd_bus_message *msg, void *userdata, sd_bus_error *error)
@@ -584,7 +578,7 @@ static int method_revoke(sd_bus_message *msg, void *userdata, sd_bus_error *erro
 	if (r <= 0 || (r = require_admin(c, "revoke", error)) <= 0)
 		return r;
 	l = manager_find_lease(m, slot);
-	grant_table_expire(&m->grants, now_realtime());
+	grant_table_expire(&m->grants, now_usec(CLOCK_REALTIME));
 	for (size_t i = 0; i < m->grants.n; i++)
 		grants += streq(m->grants.g[i].slot, slot);
 	if (!l && grants == 0)
@@ -633,15 +627,10 @@ static int method_grant_user(sd_bus_message *msg, void *userdata, sd_bus_error *
 	r = sd_bus_message_read(msg, "ustb", &uid, &arg, &duration, &dry);
 	if (r < 0 || (r = require_admin(c, "grant --user", error)) <= 0)
 		return r;
-	if (pci_slot_normalize(arg, g.slot) < 0)
-		return sd_bus_error_setf(error, UDRV_ERROR_INVALID_SLOT,
-					 "'%s' is not a PCI slot: expected DDDD:BB:DD.F", arg);
-	if (pci_device_read(m->root, g.slot, &dev) < 0)
-		return sd_bus_error_setf(error, UDRV_ERROR_NO_DEVICE,
-					 "no PCI function %s on this machine", g.slot);
-	for (size_t i = 0; m->policy && i < policy_set_size(m->policy) && !match; i++)
-		if (policy_file_match(policy_set_get(m->policy, i), dev, NULL) > 0)
-			match = policy_set_get(m->policy, i);
+	if ((r = parse_slot(arg, g.slot, false, error)) <= 0 ||
+	    (r = read_device(m, g.slot, &dev, error)) <= 0)
+		return r;
+	match = m->policy ? policy_set_match(m->policy, dev) : NULL;
 	if (!match)
 		return sd_bus_error_setf(error, UDRV_ERROR_DENIED,
 					 "no policy matches %s: a standing grant needs a policy "
@@ -649,7 +638,7 @@ static int method_grant_user(sd_bus_message *msg, void *userdata, sd_bus_error *
 					 g.slot);
 	g.uid = uid;
 	g.by = c->uid;
-	g.until_usec = duration ? now_realtime() + duration : 0;
+	g.until_usec = duration ? now_usec(CLOCK_REALTIME) + duration : 0;
 	if (asprintf(&plan, "%s uid %u to open %s %s; %s's other rules apply\n",
 		     dry ? "would allow" : "allowed", (unsigned)uid, g.slot,
 		     duration ? "for the given time" : "until revoked",
@@ -685,15 +674,13 @@ static int method_bind(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 		r = sd_bus_message_read(msg, "ssb", &arg, &driver, &dry);
 	if (r < 0 || (r = require_admin(c, unbind ? "unbind" : "bind", error)) <= 0)
 		return r;
-	if (pci_slot_normalize(arg, slot) < 0)
-		return sd_bus_error_setf(error, UDRV_ERROR_INVALID_SLOT,
-					 "'%s' is not a PCI slot: expected DDDD:BB:DD.F", arg);
+	if ((r = parse_slot(arg, slot, false, error)) <= 0)
+		return r;
 	if (driver && (!*driver || strchr(driver, '/') || startswith(driver, ".")))
 		return sd_bus_error_setf(error, UDRV_ERROR_INVALID_SLOT,
 					 "'%s' is not a driver name", driver);
-	if (pci_device_read(m->root, slot, &dev) < 0)
-		return sd_bus_error_setf(error, UDRV_ERROR_NO_DEVICE,
-					 "no PCI function %s on this machine", slot);
+	if ((r = read_device(m, slot, &dev, error)) <= 0)
+		return r;
 	if (manager_find_lease(m, slot))
 		return sd_bus_error_setf(error, UDRV_ERROR_BUSY,
 					 "%s is leased; revoke the lease first", slot);
@@ -721,6 +708,19 @@ static int method_bind(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 	return reply_plan(msg, plan);
 }
 
+/* The leases as a(suuts): slot, uid, pid, since (realtime usec), command. */
+static int append_leases(sd_bus_message *reply, struct manager *m)
+{
+	int r = sd_bus_message_open_container(reply, 'a', "(suuts)");
+
+	for (struct lease *l = m->leases; r >= 0 && l; l = l->next) {
+		lease_update_comm(l);
+		r = sd_bus_message_append(reply, "(suuts)", l->slot, (uint32_t)l->uid,
+					  (uint32_t)l->pid, l->since_usec, l->comm);
+	}
+	return r < 0 ? r : sd_bus_message_close_container(reply);
+}
+
 static int method_get_status(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
 	struct connection *c = userdata;
@@ -730,19 +730,12 @@ static int method_get_status(sd_bus_message *msg, void *userdata, sd_bus_error *
 	int r;
 
 	(void)sd_event_now(m->event, CLOCK_MONOTONIC, &now);
-	grant_table_expire(&m->grants, now_realtime());
+	grant_table_expire(&m->grants, now_usec(CLOCK_REALTIME));
 	r = sd_bus_message_new_method_return(msg, &reply);
 	if (r >= 0)
 		r = sd_bus_message_append(reply, "st", PACKAGE_VERSION, now - m->start_usec);
 	if (r >= 0)
-		r = sd_bus_message_open_container(reply, 'a', "(suuts)");
-	for (struct lease *l = m->leases; r >= 0 && l; l = l->next) {
-		lease_update_comm(l);
-		r = sd_bus_message_append(reply, "(suuts)", l->slot, (uint32_t)l->uid,
-					  (uint32_t)l->pid, l->since_usec, l->comm);
-	}
-	if (r >= 0)
-		r = sd_bus_message_close_container(reply);
+		r = append_leases(reply, m);
 	if (r >= 0)
 		r = sd_bus_message_open_container(reply, 'a', "(sutu)");
 	for (size_t i = 0; r >= 0 && i < m->grants.n; i++)
@@ -786,14 +779,7 @@ static int method_list_leases(sd_bus_message *msg, void *userdata, sd_bus_error 
 
 	r = sd_bus_message_new_method_return(msg, &reply);
 	if (r >= 0)
-		r = sd_bus_message_open_container(reply, 'a', "(suuts)");
-	for (struct lease *l = c->manager->leases; r >= 0 && l; l = l->next) {
-		lease_update_comm(l);
-		r = sd_bus_message_append(reply, "(suuts)", l->slot, (uint32_t)l->uid,
-					  (uint32_t)l->pid, l->since_usec, l->comm);
-	}
-	if (r >= 0)
-		r = sd_bus_message_close_container(reply);
+		r = append_leases(reply, c->manager);
 	return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
 }
 
@@ -909,20 +895,18 @@ int connection_new(struct manager *m, int fd)
 	}
 	c->manager = m;
 	r = peer_creds(fd, c);
-	if (r < 0) {
+	if (r < 0)
 		log_warning_errno(r, "Failed to read peer credentials: %m");
+	else if (count_connections(m, c->uid) >= MANAGER_MAX_CONNECTIONS_PER_UID) {
+		log_warning("uid %u has %d connections open: refusing another.", (unsigned)c->uid,
+			    MANAGER_MAX_CONNECTIONS_PER_UID);
+		r = -EUSERS;
+	}
+	if (r < 0) {
 		close(fd);
 		free(c->groups);
 		free(c);
 		return r;
-	}
-	if (count_connections(m, c->uid) >= MANAGER_MAX_CONNECTIONS_PER_UID) {
-		log_warning("uid %u has %d connections open: refusing another.", (unsigned)c->uid,
-			    MANAGER_MAX_CONNECTIONS_PER_UID);
-		close(fd);
-		free(c->groups);
-		free(c);
-		return -EUSERS;
 	}
 	c->next = m->connections;
 	m->connections = c;

@@ -248,15 +248,13 @@ static void recover_devices(struct manager *m)
 
 static void load_grants(struct manager *m)
 {
-	struct timespec ts;
 	int r = grant_table_load(m->root, &m->grants);
 
 	if (r < 0) {
 		log_warning_errno(r, "Failed to read standing grants: %m");
 		return;
 	}
-	clock_gettime(CLOCK_REALTIME, &ts);
-	if (grant_table_expire(&m->grants, (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000))
+	if (grant_table_expire(&m->grants, now_usec(CLOCK_REALTIME)))
 		(void)manager_save_grants(m);
 	if (m->grants.n)
 		log_info("%zu standing grant(s) reloaded.", m->grants.n);

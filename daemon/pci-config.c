@@ -75,3 +75,20 @@ int pci_config_restore_header(int fd, const uint8_t saved[PCI_CFG_HEADER_SIZE])
 		return r;
 	return pci_config_write16(fd, PCI_CFG_COMMAND, (uint16_t)(cmd & ~PCI_CMD_MASTER));
 }
+
+bool pci_config_has_cap(const uint8_t *img, size_t len, uint8_t id)
+{
+	/* Dword-aligned capabilities between the header and the end of legacy config space. */
+	const unsigned max = (256 - PCI_CFG_HEADER_SIZE) / 4;
+	unsigned pos;
+
+	if (len <= PCI_CAP_PTR || !(img[PCI_CFG_STATUS] & PCI_STATUS_CAP_LIST))
+		return false;
+	pos = img[PCI_CAP_PTR] & 0xfc;
+	for (unsigned n = 0; n < max && pos >= PCI_CFG_HEADER_SIZE && pos + 1 < len; n++) {
+		if (img[pos] == id)
+			return true;
+		pos = img[pos + 1] & 0xfc;
+	}
+	return false;
+}

@@ -79,3 +79,27 @@ int pci_reset(int devfd, int config_fd, enum policy_reset want,
 	*ret_method = strdup(methods && methods[0] && !methods[1] ? methods[0] : "kernel");
 	return *ret_method ? 0 : -ENOMEM;
 }
+
+int pci_reset_for_give_back(const char *slot, int devfd, int config_fd, enum policy_reset want,
+			    const uint8_t saved[PCI_CFG_HEADER_SIZE], const uint8_t *clean,
+			    char **ret_method)
+{
+	_cleanup_free_ char *method = NULL;
+	int r, q;
+
+	r = pci_reset(devfd, config_fd, want, saved, &method);
+	if (r < 0)
+		log_warning_errno(r, "Failed to reset %s: %m", slot);
+	else if (clean) {
+		q = pci_config_restore_header(config_fd, clean);
+		if (q < 0)
+			log_warning_errno(q, "Failed to restore the header of %s: %m", slot);
+	}
+	/* Whatever failed above, the function must not go back able to master the bus. */
+	q = pci_config_update_command(config_fd, 0, PCI_CMD_MASTER);
+	if (q < 0)
+		log_warning_errno(q, "Failed to clear bus mastering of %s: %m", slot);
+	if (r >= 0 && ret_method)
+		*ret_method = TAKE_PTR(method);
+	return r;
+}

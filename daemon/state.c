@@ -105,7 +105,6 @@ static int state_dir(const char *root, char **ret)
 int state_save(const char *root, const struct device_record *r)
 {
 	_cleanup_free_ char *dir = NULL, *text = NULL, *tmp = NULL, *dst = NULL;
-	_cleanup_close_ int fd = -1;
 	int e;
 
 	if ((e = state_dir(root, &dir)) < 0 || (e = device_record_format(r, &text)) < 0)
@@ -113,20 +112,7 @@ int state_save(const char *root, const struct device_record *r)
 	if (asprintf(&tmp, "%s/.%s.tmp", dir, r->slot) < 0 ||
 	    asprintf(&dst, "%s/%s", dir, r->slot) < 0)
 		return -ENOMEM;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return negative_errno();
-	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text) || fsync(fd) < 0) {
-		e = negative_errno();
-		unlink(tmp);
-		return e;
-	}
-	if (rename(tmp, dst) < 0) {
-		e = negative_errno();
-		unlink(tmp);
-		return e;
-	}
-	return 0;
+	return write_file_atomic(AT_FDCWD, dst, tmp, text, 0600);
 }
 
 int state_load(const char *root, const char *slot, struct device_record *ret)

@@ -36,7 +36,6 @@ static int fixture_new(struct fixture *x, const struct image *img, bool dma)
 	memcpy(x->u.slot, "0000:01:00.0", PCI_SLOT_LEN);
 	x->u.config_fd = TAKE_FD(cfg);
 	x->u.uio_fd = -1;
-	x->u.cmd_hi = img->cfg[5];
 	x->u.reset = POLICY_RESET_AUTO;
 	memcpy(x->u.saved, img->cfg, PCI_CFG_HEADER_SIZE);
 	x->u.plan = malloc(sizeof(*x->u.plan));
