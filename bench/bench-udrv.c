@@ -331,12 +331,11 @@ static void usage(FILE *f)
 		"and, with --config, by as many mediated config writes (to the device, to\n"
 		"udrvd's shadow) and reads; then, on an Interrupts=poll lease, BATCHES batches of\n"
 		"TICKS wake-ups of the irq fd, each followed by as many of a timerfd at the same\n"
-		"period (TICK-PERIOD-US, default 1000). A count of 0 skips that part. --turns "
-		"takes turns with "
-		"bench-direct, round by\n"
-		"round and batch by batch (see bench/bench.scenario). SLOT defaults to the lease\n"
-		"inherited from 'udrvctl grant SLOT -- bench-udrv'. Raw samples are appended to\n"
-		"FILE (default stdout) as METRIC<TAB>VARIANT<TAB>VALUE<TAB>BATCH.\n");
+		"period (TICK-PERIOD-US, default 1000). A count of 0 skips that part. --turns\n"
+		"takes turns with bench-direct, round by round and batch by batch (see\n"
+		"bench/bench.scenario). SLOT defaults to the lease inherited from 'udrvctl\n"
+		"grant SLOT -- bench-udrv'. Raw samples are appended to FILE (default stdout)\n"
+		"as METRIC<TAB>VARIANT<TAB>VALUE<TAB>BATCH.\n");
 }
 
 static int parse_options(int argc, char **argv, struct options *opt)

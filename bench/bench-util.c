@@ -111,11 +111,25 @@ int bench_turns_open(struct bench_turns *t, const char *spec, bool first)
 	return r;
 }
 
+/* Waits until FD is readable, then reads LEN bytes into BUF: 0, -ETIMEDOUT or -errno. */
+static int wait_and_read(int fd, int timeout_ms, void *buf, size_t len)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	int r;
+
+	do
+		r = poll(&p, 1, timeout_ms);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return -errno;
+	if (r == 0)
+		return -ETIMEDOUT;
+	return read(fd, buf, len) == (ssize_t)len ? 0 : -(errno ?: EIO);
+}
+
 int bench_turn_begin(struct bench_turns *t)
 {
-	struct pollfd p = {.fd = t->wait_fd, .events = POLLIN};
 	char c;
-	int r;
 
 	if (t->wait_fd < 0)
 		return 0;
@@ -123,14 +137,7 @@ int bench_turn_begin(struct bench_turns *t)
 		t->first = false;
 		return 0;
 	}
-	do
-		r = poll(&p, 1, TURN_TIMEOUT_MS);
-	while (r < 0 && errno == EINTR);
-	if (r < 0)
-		return -errno;
-	if (r == 0)
-		return -ETIMEDOUT;
-	return read(t->wait_fd, &c, 1) == 1 ? 0 : -(errno ?: EIO);
+	return wait_and_read(t->wait_fd, TURN_TIMEOUT_MS, &c, 1);
 }
 
 int bench_turn_end(struct bench_turns *t)
@@ -203,20 +210,9 @@ out:
 /* Waits for the next interrupt on FD and reads its count; 0 or -errno (-ETIMEDOUT). */
 static int wait_irq(int fd, int timeout_ms)
 {
-	struct pollfd p = {.fd = fd, .events = POLLIN};
 	uint32_t count;
-	int r;
 
-	do
-		r = poll(&p, 1, timeout_ms);
-	while (r < 0 && errno == EINTR);
-	if (r < 0)
-		return -errno;
-	if (r == 0)
-		return -ETIMEDOUT;
-	if (read(fd, &count, sizeof(count)) != sizeof(count))
-		return -(errno ?: EIO);
-	return 0;
+	return wait_and_read(fd, timeout_ms, &count, sizeof(count));
 }
 
 int bench_irq_stats_init(struct bench_irq_stats *st, size_t cap)

@@ -198,7 +198,6 @@ static double percentile_us(const uint64_t *v, size_t n, unsigned p)
 	return (double)v[i ? i - 1 : 0] / 1000.0;
 }
 
-/* Waits for the interrupt fd; returns the count read, or -errno (-ETIMEDOUT). */
 /* 0 when FD is readable within TIMEOUT_MS, -ETIMEDOUT, or -errno. */
 static int64_t wait_readable(int fd, int timeout_ms)
 {
@@ -213,19 +212,14 @@ static int64_t wait_readable(int fd, int timeout_ms)
 	return r == 0 ? -ETIMEDOUT : 0;
 }
 
+/* Waits for the interrupt fd; returns the count read, or -errno (-ETIMEDOUT). */
 static int64_t wait_irq(int fd, int timeout_ms)
 {
-	struct pollfd p = {.fd = fd, .events = POLLIN};
 	uint32_t count;
-	int r;
+	int64_t r = wait_readable(fd, timeout_ms);
 
-	do
-		r = poll(&p, 1, timeout_ms);
-	while (r < 0 && errno == EINTR);
 	if (r < 0)
-		return -errno;
-	if (r == 0)
-		return -ETIMEDOUT;
+		return r;
 	if (read(fd, &count, sizeof(count)) != sizeof(count))
 		return errno ? -errno : -EIO;
 	return count;
