@@ -38,6 +38,11 @@ tests_fixture_ctl_stress_LDADD = lib/libudrv.la
 tests_fixture_ctl_stress_LDFLAGS = $(AM_LDFLAGS) -no-install -pthread
 EXTRA_DIST += $(fixture_tests) tests/fixture/lib.sh tests/fixture/daemon-lib.sh tests/fixtures
 
+# Hostile peers against udrvd on a fixture tree (tests/hostile/README.md).
+TESTS += tests/hostile/hostile.sh
+EXTRA_DIST += tests/hostile/hostile.sh tests/hostile/hostile.py tests/hostile/dbuswire.py \
+	tests/hostile/README.md
+
 # VM scenarios of the daemon (the bed itself is in tests/vm/local.mk).
 TESTS += tests/vm/lease-noiommu.sh tests/vm/admin-noiommu.sh tests/vm/irq-noiommu.sh
 EXTRA_DIST += tests/vm/lease-noiommu.sh tests/vm/lease.scenario \
