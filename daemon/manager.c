@@ -161,7 +161,7 @@ void manager_connection_gone(struct manager *m)
 }
 
 /* Connections taken per wake-up: the backlog drains fast, the loop still turns. */
-#define ACCEPT_BATCH 128
+#define ACCEPT_BATCH 64
 
 static int on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {

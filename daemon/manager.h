@@ -32,7 +32,7 @@
 /* New connections per uid: a burst, then a steady rate (udrvctl in a loop does ~200/s).
  * Past it a connection is closed right after accept, before it costs anything: a connect
  * flood cannot fill the backlog that root's connection waits in. */
-#define CONNECTION_RATE_BURST 128
+#define CONNECTION_RATE_BURST 32
 #define CONNECTION_RATE_PER_SEC 500
 #define MANAGER_RATE_SLOTS 64
 /* listen()'s backlog when udrvd makes its own socket (udrvd.socket sets Backlog= otherwise). */
