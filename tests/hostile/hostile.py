@@ -493,6 +493,10 @@ class Suite:
                    tag + "no log message more than %d times a second" % LOG_PER_SECOND_MAX,
                    "%d x '%s' (%d lines in all)" % (n, msg, log.total))
         granted = sum(1 for g in grant_lines if g == "granted")
+        self.check(granted >= 3 and granted == len(grant_lines),
+                   tag + "every one of uid 1001's takes of the device succeeds",
+                   "%d of %d; others: %s" % (granted, len(grant_lines), sorted(
+                       set(g for g in grant_lines if g != "granted"))[:3]))
         audits = self.audit_count() - audits_before
         self.check(granted >= 1 and audits >= granted,
                    tag + "every grant made meanwhile is audited",
