@@ -1085,8 +1085,13 @@ static int connection_admit(struct connection *c)
 		return 0;
 	(void)sd_event_now(m->event, CLOCK_MONOTONIC, &now);
 	if (idle && now - bus_input_last_request(idle->input) >= CONNECTION_EVICT_IDLE_USEC) {
-		connection_drop(idle,
-				"made way for a new connection of its uid (the uid is at its cap)");
+		/* Closed now, not by the reaper: its fds are free before the new one takes any
+		 * (this runs in the listening socket's callback, never in one of IDLE's). */
+		log_ratelimit_notice(
+			"Closing the idle connection of pid %d (uid %u): a new "
+			"connection of its uid takes its place (the uid is at its cap).",
+			(int)idle->pid, (unsigned)idle->uid);
+		connection_free(idle);
 		return 0;
 	}
 	log_ratelimit_warning("uid %u has %d connections open, all busy: refusing another.",
