@@ -83,7 +83,7 @@ def child(uid, *args, groups=()):
 
 
 class Udrvd:
-    def __init__(self, builddir, srcdir, tmp):
+    def __init__(self, builddir, srcdir, tmp, nofile=None):
         self.tmp = tmp
         self.root = os.path.join(tmp, "root")
         self.sock = os.path.join(self.root, "run/udrvd/udrvd.sock")
@@ -93,7 +93,7 @@ class Udrvd:
              os.path.join(srcdir, "tests/fixtures/lease.json")],
             check=True,
         )
-        os.makedirs(os.path.join(tmp, "policy"))
+        os.makedirs(os.path.join(tmp, "policy"))  # makes TMP too
         with open(os.path.join(tmp, "policy/60-edu.policy"), "w") as f:
             f.write("[Match]\nVendor=1234 8086\n\n[Grant]\nUsers=1000 1001 root\n"
                     "Backend=uio\nDMA=iommu\n")
@@ -101,7 +101,7 @@ class Udrvd:
         logf = open(self.log, "w")
 
         def limits():
-            resource.setrlimit(resource.RLIMIT_NOFILE, UDRVD_NOFILE)
+            resource.setrlimit(resource.RLIMIT_NOFILE, nofile or UDRVD_NOFILE)
 
         # ASan's quarantine would hide whether udrvd gives memory back: keep it small.
         env = dict(os.environ)
@@ -585,6 +585,38 @@ def functional(s, d):
             "%d bytes back" % len(data))
 
 
+def emfile(s, builddir, srcdir, tmp):
+    """A udrvd started with 48 fds, all taken by one uid's connections: it must stop accepting
+    (not spin, not flood its log) and serve again once they close."""
+    d = Udrvd(builddir, srcdir, os.path.join(tmp, "emfile"), nofile=(48, 48))
+    try:
+        time.sleep(0.3)
+        log = LogWatch(d.log)
+        log.start()
+        atk = child(ATTACKER, "attack", "hoard", d.sock, 3)
+        time.sleep(1)
+        cpu0, t0 = d.cpu(), time.monotonic()
+        time.sleep(1.5)
+        cpu = (d.cpu() - cpu0) / (time.monotonic() - t0)
+        atk.wait(10)
+        log.stop_flag = True
+        log.join()
+        t = None
+        for _ in range(20):
+            t = dw.timed_status(d.sock, timeout=1)
+            if t is not None:
+                break
+            time.sleep(0.1)
+        n, msg = log.worst()
+        s.check(cpu < 0.2, "[emfile] out of fds, udrvd waits instead of spinning",
+                "%.0f %% CPU" % (cpu * 100))
+        s.check(n <= LOG_PER_SECOND_MAX, "[emfile] and does not flood its log",
+                "%d x '%s'" % (n, msg))
+        s.check(t is not None, "[emfile] and serves again once the connections close")
+    finally:
+        d.stop()
+
+
 def reacquire(sock, n):
     c = dw.Conn(sock, timeout=5)
     for _ in range(int(n)):
@@ -641,6 +673,7 @@ def main():
         s.check(out == "ok", "[hoard] another process of the hoarding uid is served", out or "")
         s.under_attack("garbage", 3)
         s.under_attack("thousand", 3)
+        emfile(s, builddir, srcdir, tmp)
     finally:
         d.stop()
         subprocess.run(["rm", "-rf", tmp])
