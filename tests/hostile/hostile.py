@@ -598,7 +598,11 @@ def emfile(s, builddir, srcdir, tmp):
         cpu0, t0 = d.cpu(), time.monotonic()
         time.sleep(1.5)
         cpu = (d.cpu() - cpu0) / (time.monotonic() - t0)
-        atk.wait(10)
+        try:
+            atk.wait(4)
+        except subprocess.TimeoutExpired:  # stuck connecting to a udrvd that stopped serving
+            atk.kill()
+            atk.wait()
         log.stop_flag = True
         log.join()
         t = None
