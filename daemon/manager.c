@@ -2,6 +2,7 @@
 /* The Manager: socket setup (own or socket-activated), policy loading, signals, recovery. */
 #include <fcntl.h>
 #include <grp.h>
+#include <malloc.h>
 #include <signal.h>
 #include <time.h>
 #include <stdlib.h>
@@ -155,6 +156,7 @@ static void accept_pause(struct manager *m, int error)
 
 void manager_connection_gone(struct manager *m)
 {
+	m->trim_pending = true;
 	if (m->accept_retry && m->listen_source &&
 	    sd_event_source_get_enabled(m->listen_source, NULL) == 0)
 		(void)sd_event_source_set_enabled(m->listen_source, SD_EVENT_ON);
@@ -194,7 +196,15 @@ static int on_reap(sd_event_source *s, void *userdata)
 
 static int on_idle_sweep(sd_event_source *s, uint64_t usec, void *userdata)
 {
-	manager_reap_connections(userdata, true);
+	struct manager *m = userdata;
+
+	manager_reap_connections(m, true);
+	/* Closed connections leave their buffers (up to 64 KiB each) in the heap: give them
+	 * back to the system, at most once a sweep. */
+	if (m->trim_pending) {
+		m->trim_pending = false;
+		(void)malloc_trim(0);
+	}
 	(void)sd_event_source_set_time_relative(s, IDLE_SWEEP_USEC);
 	return sd_event_source_set_enabled(s, SD_EVENT_ON);
 }

@@ -81,6 +81,7 @@ struct manager {
 	sd_event_source *idle_timer;   /* closes idle connections */
 	struct connection *connections;
 	size_t n_connections, max_connections;
+	bool trim_pending; /* a connection closed since the last malloc_trim() */
 	struct uid_rate rates[MANAGER_RATE_SLOTS]; /* connection rate per uid, the least recent
 						      slot reused */
 	struct lease *leases;
