@@ -4,6 +4,7 @@ noinst_LTLIBRARIES += common/libudrv-common.la
 common_libudrv_common_la_SOURCES = \
 	common/macro.h \
 	common/log.c common/log.h \
+	common/ratelimit.c common/ratelimit.h \
 	common/strv.c common/strv.h \
 	common/sysfs.c common/sysfs.h \
 	common/pci-slot.c common/pci-slot.h \

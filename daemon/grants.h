@@ -15,6 +15,9 @@ struct grant {
 	uid_t by;	     /* the admin who granted it */
 };
 
+/* The longest a timed grant may run: ten years (longer is "until revoked"). */
+#define GRANT_MAX_DURATION_USEC (3650ULL * 86400 * 1000000)
+
 struct grant_table {
 	struct grant *g;
 	size_t n;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Lease lifetime: start, interrupt setup, revoke, end. Requests on ctl: lease-fast.c. */
 #include <fcntl.h>
+#include <poll.h>
 #include <inttypes.h>
 #include <sys/eventfd.h>
 #include <stdlib.h>
@@ -299,4 +300,29 @@ void lease_end(struct lease *l, const char *why)
 		uio_dev_close(l->uio);
 	policy_file_unref(l->policy);
 	free(l);
+}
+
+bool lease_settle(struct lease *l)
+{
+	_cleanup_free_ struct holder *h = NULL;
+	struct pollfd p = {.fd = l->ctl_fd, .events = POLLRDHUP};
+	const char *why = __atomic_load_n(&l->end_request, __ATOMIC_ACQUIRE);
+	size_t n = 0;
+
+	if (l->ending)
+		return false;
+	if (l->revoking) {
+		/* In its grace period: over as soon as no process holds the device. */
+		if (find_holders(l, &h, &n) < 0 || n > 0)
+			return false;
+		l->no_holders = true;
+		lease_end(l, "revoked, and its holders let go");
+		return true;
+	}
+	if (!why && l->ctl_fd >= 0 && poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLRDHUP)))
+		why = "the holder closed its last copy of the lease";
+	if (!why)
+		return false;
+	lease_end(l, why);
+	return true;
 }

@@ -61,6 +61,11 @@ struct lease {
 	sd_event_source *notify_source;
 };
 
+/* Ends L now if it is over but the main loop has not seen it yet: its holder closed the ctl
+ * socket, a lease thread asked for its end, or it is being revoked and nothing holds the device
+ * any more. True if L is gone (freed). */
+bool lease_settle(struct lease *l);
+
 /* Chooses the interrupt mode from policy and the device, and sets it up. *RET_IRQ_FD is the
  * fd for the holder's "irq" (-1: keep uio's), *RET_UNMASK_FD its "irq-unmask" (-1: none). */
 int lease_setup_irq(struct lease *l, const struct policy_grant *g, int device_irq, int *ret_irq_fd,

@@ -5,19 +5,24 @@
 #include <inttypes.h>
 #include <time.h>
 #include <grp.h>
+#include <limits.h>
 #include <pwd.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 
 #include "audit.h"
 #include "backend-uio.h"
 #include "backend-vfio.h"
+#include "bus-input.h"
 #include "driver.h"
 #include "lease.h"
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
 #include "pci-device.h"
+#include "ratelimit.h"
 #include "strv.h"
 #include "sysfs.h"
 #include "udrv-protocol.h"
@@ -34,12 +39,17 @@ void connection_free(struct connection *c)
 			*p = c->next;
 			break;
 		}
+	m->n_connections--;
 	if (c->bus) {
 		(void)sd_bus_detach_event(c->bus);
-		sd_bus_flush_close_unref(c->bus);
+		sd_bus_close_unref(
+			c->bus); /* no flush: a client that does not read must not block */
 	}
+	c->resume = sd_event_source_disable_unref(c->resume);
+	c->input = bus_input_free(c->input);
 	free(c->groups);
 	free(c);
+	manager_connection_gone(m);
 }
 
 /* The caller as policy sees it: the process's own groups (SO_PEERGROUPS), names from NSS. */
@@ -108,11 +118,17 @@ static int reply_fds(sd_bus_message *m, const struct lease *l, int ctl, int *fds
 
 /* ARG as a normalized slot, or the bus error every method gives for a malformed one (1 or <0).
  * EXAMPLE adds Acquire's ", e.g. 0000:03:00.0". */
+/* Arguments are echoed in errors at most this long: an error reply is no amplifier. */
+#define ECHO_MAX 64
+/* MODULE_NAME_LEN (64 - sizeof(unsigned long)) less its NUL. */
+#define DRIVER_NAME_MAX 55
+
 static int parse_slot(const char *arg, char slot[PCI_SLOT_LEN], bool example, sd_bus_error *error)
 {
 	if (pci_slot_normalize(arg, slot) < 0)
 		return sd_bus_error_setf(error, UDRV_ERROR_INVALID_SLOT,
-					 "'%s' is not a PCI slot: expected DDDD:BB:DD.F%s", arg,
+					 "'%.*s'%s is not a PCI slot: expected DDDD:BB:DD.F%s",
+					 ECHO_MAX, arg, strlen(arg) > ECHO_MAX ? "..." : "",
 					 example ? ", e.g. 0000:03:00.0" : "");
 	return 1;
 }
@@ -255,6 +271,11 @@ static int acquire_check(struct connection *c, const char *arg, struct acquire *
 	r = parse_slot(arg, a->slot, true, error);
 	if (r <= 0)
 		return r;
+	/* A holder that just let go (udrv_close, then udrv_open at once) has a lease the loop
+	 * has not ended yet: end it now, before the device is read, instead of saying Busy. */
+	held = manager_find_lease(m, a->slot);
+	if (held)
+		(void)lease_settle(held);
 	r = read_device(m, a->slot, &a->dev, error);
 	if (r <= 0)
 		return r;
@@ -636,6 +657,15 @@ static int method_grant_user(sd_bus_message *msg, void *userdata, sd_bus_error *
 					 "no policy matches %s: a standing grant needs a policy "
 					 "whose [Match] does (its Backend=, DMA=, BARs= apply)",
 					 g.slot);
+	if (uid == (uint32_t)-1)
+		return sd_bus_error_setf(error, UDRV_ERROR_FAILED,
+					 "uid 4294967295 is not a user (it means \"no uid\")");
+	if (duration > GRANT_MAX_DURATION_USEC)
+		return sd_bus_error_setf(
+			error, UDRV_ERROR_FAILED,
+			"a standing grant may last at most %u days; omit the "
+			"duration for one that lasts until revoked",
+			(unsigned)(GRANT_MAX_DURATION_USEC / (86400 * 1000000ULL)));
 	g.uid = uid;
 	g.by = c->uid;
 	g.until_usec = duration ? now_usec(CLOCK_REALTIME) + duration : 0;
@@ -650,10 +680,65 @@ static int method_grant_user(sd_bus_message *msg, void *userdata, sd_bus_error *
 			return r;
 		(void)manager_save_grants(m);
 		audit_event("standing-grant", g.slot, uid, c->pid, policy_file_get_name(match),
-			    "uid %u granted %s to uid %u%s", (unsigned)c->uid, g.slot,
-			    (unsigned)uid, duration ? " for a limited time" : "");
+			    "uid %u granted %s to uid %u %s%" PRIu64 "%s", (unsigned)c->uid, g.slot,
+			    (unsigned)uid, g.until_usec ? "until realtime " : "", g.until_usec,
+			    g.until_usec ? " us" : " (0: until revoked)");
 	}
 	return reply_plan(msg, plan);
+}
+
+/* A driver name as the kernel has them: a module name's characters and length. */
+static bool driver_name_valid(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 0 && n <= DRIVER_NAME_MAX &&
+	       strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") ==
+		       n;
+}
+
+/* modprobe -n: would the module load? Only on the real root. */
+static bool driver_loadable(const char *name)
+{
+	char *argv[] = {(char *)"modprobe", (char *)"-n", (char *)"-q", (char *)name, NULL};
+	int status;
+	pid_t pid;
+
+	if (posix_spawnp(&pid, "modprobe", NULL, NULL, argv, environ) != 0)
+		return false;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return false;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/* Bind's driver, at the boundary: a valid name (1 or <0). */
+static int check_driver_name(const char *driver, sd_bus_error *error)
+{
+	if (driver_name_valid(driver))
+		return 1;
+	return sd_bus_error_setf(error, UDRV_ERROR_FAILED,
+				 "'%.*s'%s is not a driver name: 1 to %d of A-Z a-z 0-9 _ -",
+				 ECHO_MAX, driver, strlen(driver) > ECHO_MAX ? "..." : "",
+				 DRIVER_NAME_MAX);
+}
+
+/* On the real root, the driver must be loaded or a module modprobe finds (1 or <0). A fixture
+ * root has no modules: driver_ensure_loaded() reports a missing driver there. */
+static int check_driver_exists(struct manager *m, const char *driver, sd_bus_error *error)
+{
+	_cleanup_free_ char *dir = NULL;
+
+	if (!streq(m->root, "/"))
+		return 1;
+	if (asprintf(&dir, "/sys/bus/pci/drivers/%s", driver) < 0)
+		return -ENOMEM;
+	if (access(dir, F_OK) == 0 || driver_loadable(driver))
+		return 1;
+	return sd_bus_error_setf(error, UDRV_ERROR_FAILED,
+				 "no PCI driver %s: it is neither loaded nor a module modprobe "
+				 "finds",
+				 driver);
 }
 
 static int method_bind(sd_bus_message *msg, void *userdata, sd_bus_error *error)
@@ -676,14 +761,15 @@ static int method_bind(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 		return r;
 	if ((r = parse_slot(arg, slot, false, error)) <= 0)
 		return r;
-	if (driver && (!*driver || strchr(driver, '/') || startswith(driver, ".")))
-		return sd_bus_error_setf(error, UDRV_ERROR_INVALID_SLOT,
-					 "'%s' is not a driver name", driver);
+	if (driver && (r = check_driver_name(driver, error)) <= 0)
+		return r;
 	if ((r = read_device(m, slot, &dev, error)) <= 0)
 		return r;
 	if (manager_find_lease(m, slot))
 		return sd_bus_error_setf(error, UDRV_ERROR_BUSY,
 					 "%s is leased; revoke the lease first", slot);
+	if (driver && (r = check_driver_exists(m, driver, error)) <= 0)
+		return r;
 	if (asprintf(&plan,
 		     unbind ? "%s %s from %s and clear driver_override\n"
 			    : "%s %s from %s, set driver_override to %s and probe\n",
@@ -766,7 +852,15 @@ static int method_get_status(sd_bus_message *msg, void *userdata, sd_bus_error *
 static int method_subscribe(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
 	struct connection *c = userdata;
+	size_t n = 0;
 
+	for (struct connection *o = c->manager->connections; o; o = o->next)
+		n += o->uid == c->uid && o->subscribed && !o->doomed;
+	if (!c->subscribed && n >= MANAGER_MAX_SUBSCRIBED_PER_UID)
+		return sd_bus_error_setf(
+			error, UDRV_ERROR_DENIED,
+			"uid %u already has %d monitors open, the most one user may",
+			(unsigned)c->uid, MANAGER_MAX_SUBSCRIBED_PER_UID);
 	c->subscribed = true;
 	return sd_bus_reply_method_return(msg, NULL);
 }
@@ -788,7 +882,7 @@ static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *erro
 	struct connection *c = userdata;
 	int r;
 
-	/* sd-bus already refuses other uids (no UNPRIVILEGED flag); checked again here. */
+	/* sd-bus sees udrvd itself as the peer (bus-input.c): the uid check is ours alone. */
 	if (c->uid != 0)
 		return sd_bus_error_set(error, UDRV_ERROR_DENIED, "only root may reload policy");
 	r = manager_reload(c->manager);
@@ -797,9 +891,9 @@ static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *erro
 	return sd_bus_reply_method_return(msg, NULL);
 }
 
-/* Every method is flagged UNPRIVILEGED so that sd-bus lets other uids in; each authorizes
- * from the connection's SO_PEERCRED (connection_is_admin, the lease's uid), never from the
- * message. */
+/* Every method is flagged UNPRIVILEGED: sd-bus's own check would see udrvd as the peer (it
+ * reads through bus-input.c's gate). Each authorizes from the connection's SO_PEERCRED
+ * (connection_is_admin, the lease's uid), never from the message. */
 #define U SD_BUS_VTABLE_UNPRIVILEGED
 static const sd_bus_vtable manager_vtable[] = {
 	SD_BUS_VTABLE_START(0),
@@ -814,7 +908,7 @@ static const sd_bus_vtable manager_vtable[] = {
 	SD_BUS_METHOD("ListLeases", "", "a(suuts)", method_list_leases, U),
 	SD_BUS_METHOD("GetStatus", "", "sta(suuts)a(sutu)asasa(st)", method_get_status, U),
 	SD_BUS_METHOD("Subscribe", "", "", method_subscribe, U),
-	SD_BUS_METHOD("Reload", "", "", method_reload, 0),
+	SD_BUS_METHOD("Reload", "", "", method_reload, U),
 	SD_BUS_SIGNAL("Event", "ssuus", 0),
 	SD_BUS_VTABLE_END,
 };
@@ -822,73 +916,234 @@ static const sd_bus_vtable manager_vtable[] = {
 
 static int on_disconnected(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
-	connection_free(userdata);
+	connection_drop(userdata, NULL);
 	return 0;
+}
+
+/* SO_PEERGROUPS: the kernel says how big a buffer it needs (ERANGE); up to NGROUPS_MAX. */
+static int peer_groups(int fd, gid_t **ret, size_t *ret_n)
+{
+	socklen_t len = 64 * sizeof(gid_t);
+
+	for (;;) {
+		_cleanup_free_ gid_t *groups = calloc(1, len + sizeof(gid_t));
+		socklen_t got = len;
+
+		if (!groups)
+			return -ENOMEM;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &got) == 0) {
+			*ret_n = got / sizeof(gid_t);
+			*ret = TAKE_PTR(groups);
+			return 0;
+		}
+		if (errno != ERANGE || got <= len || got > NGROUPS_MAX * sizeof(gid_t))
+			return negative_errno();
+		len = got;
+	}
 }
 
 static int peer_creds(int fd, struct connection *c)
 {
 	struct ucred uc;
 	socklen_t len = sizeof(uc);
-	gid_t groups[256];
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) < 0)
 		return negative_errno();
 	c->uid = uc.uid;
 	c->gid = uc.gid;
 	c->pid = uc.pid;
-	len = sizeof(groups);
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
-		return negative_errno();
-	c->n_groups = len / sizeof(gid_t);
-	c->groups = calloc(c->n_groups + 1, sizeof(gid_t));
-	if (!c->groups)
-		return -ENOMEM;
-	memcpy(c->groups, groups, c->n_groups * sizeof(gid_t));
+	return peer_groups(fd, &c->groups, &c->n_groups);
+}
+
+static void on_refuse(void *userdata, const char *why)
+{
+	connection_drop(userdata, why);
+}
+
+static bool on_ready(void *userdata)
+{
+	struct connection *c = userdata;
+
+	return c->bus && sd_bus_is_ready(c->bus) > 0;
+}
+
+/* Replies pile up unread: stop reading the client's requests until it catches up. */
+static int on_resume(sd_event_source *s, uint64_t usec, void *userdata);
+
+static void connection_check_queue(struct connection *c)
+{
+	uint64_t queued = 0;
+
+	(void)sd_bus_get_n_queued_write(c->bus, &queued);
+	if (queued > CONNECTION_QUEUE_MAX) {
+		connection_drop(c, "left too many replies or events unread");
+		return;
+	}
+	if (queued < CONNECTION_QUEUE_PAUSE || c->resume)
+		return;
+	bus_input_pause(c->input, true);
+	if (sd_event_add_time_relative(c->manager->event, &c->resume, CLOCK_MONOTONIC, 20 * 1000,
+				       10 * 1000, on_resume, c) < 0) {
+		c->resume = NULL;
+		connection_drop(c, "left its replies unread");
+	}
+}
+
+static int on_resume(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct connection *c = userdata;
+	uint64_t queued = 0;
+
+	(void)sd_bus_get_n_queued_write(c->bus, &queued);
+	if (queued >= CONNECTION_QUEUE_PAUSE / 2) {
+		if (sd_event_source_set_time_relative(s, 20 * 1000) < 0 ||
+		    sd_event_source_set_enabled(s, SD_EVENT_ONESHOT) < 0)
+			connection_drop(c, "left its replies unread");
+		return 0;
+	}
+	c->resume = sd_event_source_disable_unref(c->resume);
+	bus_input_pause(c->input, false);
 	return 0;
 }
 
-static size_t count_connections(struct manager *m, uid_t uid)
+/* Every request passes here before its handler: the unread-reply bound. */
+static int on_message(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
-	size_t n = 0;
-
-	for (struct connection *c = m->connections; c; c = c->next)
-		n += c->uid == uid;
-	return n;
+	connection_check_queue(userdata);
+	return 0;
 }
 
 static int connection_setup(struct connection *c, int fd)
 {
+	int bus_fd = -1, size = CONNECTION_SNDBUF, r;
 	sd_id128_t id;
-	int r;
 
-	if ((r = sd_bus_new(&c->bus)) < 0 || (r = sd_bus_set_fd(c->bus, fd, fd)) < 0)
+	r = bus_input_new(c->manager->event, fd, on_refuse, on_ready, c, &bus_fd, &c->input);
+	if (r < 0)
 		return r;
+	if ((r = sd_bus_new(&c->bus)) < 0 || (r = sd_bus_set_fd(c->bus, bus_fd, fd)) < 0) {
+		close(bus_fd);
+		return r;
+	}
+	/* sd-bus reads the gate's socket, whose peer is udrvd itself: the caller's identity is
+	 * SO_PEERCRED of FD, taken at accept; sd-bus's own check of the claimed uid is moot. */
 	if ((r = sd_id128_randomize(&id)) < 0 || (r = sd_bus_set_server(c->bus, 1, id)) < 0 ||
-	    (r = sd_bus_negotiate_fds(c->bus, 1)) < 0 ||
-	    (r = sd_bus_negotiate_creds(c->bus, 1,
-					SD_BUS_CREDS_PID | SD_BUS_CREDS_UID | SD_BUS_CREDS_EUID |
-						SD_BUS_CREDS_GID)) < 0)
+	    (r = sd_bus_set_anonymous(c->bus, 1)) < 0 || (r = sd_bus_negotiate_fds(c->bus, 1)) < 0)
 		return r;
 	r = sd_bus_add_object_vtable(c->bus, NULL, UDRV_BUS_PATH, UDRV_BUS_INTERFACE,
 				     manager_vtable, c);
-	if (r < 0)
-		return r;
-	r = sd_bus_match_signal(c->bus, NULL, "org.freedesktop.DBus.Local",
-				"/org/freedesktop/DBus/Local", "org.freedesktop.DBus.Local",
-				"Disconnected", on_disconnected, c);
+	if (r >= 0)
+		r = sd_bus_add_filter(c->bus, NULL, on_message, c);
+	if (r >= 0)
+		r = sd_bus_match_signal(c->bus, NULL, "org.freedesktop.DBus.Local",
+					"/org/freedesktop/DBus/Local", "org.freedesktop.DBus.Local",
+					"Disconnected", on_disconnected, c);
 	if (r < 0)
 		return r;
 	if ((r = sd_bus_start(c->bus)) < 0)
 		return r;
+	/* sd-bus asked for 8 MiB of send buffer: an unread client would pin that in the kernel. */
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
 	return sd_bus_attach_event(c->bus, c->manager->event, SD_EVENT_PRIORITY_NORMAL);
+}
+
+/* The uid's non-monitor connection that has gone longest without a request. */
+static struct connection *longest_idle(struct manager *m, uid_t uid, size_t *ret_n)
+{
+	struct connection *best = NULL;
+	size_t n = 0;
+
+	for (struct connection *c = m->connections; c; c = c->next) {
+		if (c->uid != uid || c->doomed)
+			continue;
+		n++;
+		if (!c->subscribed && (!best || bus_input_last_request(c->input) <
+							bus_input_last_request(best->input)))
+			best = c;
+	}
+	*ret_n = n;
+	return best;
+}
+
+/* Room for one more connection of C's uid: at the cap, its longest-idle one makes way. */
+static int connection_admit(struct connection *c)
+{
+	struct manager *m = c->manager;
+	struct connection *idle;
+	uint64_t now = 0;
+	size_t n;
+
+	if (m->n_connections >= m->max_connections) {
+		log_ratelimit_warning(
+			"%zu connections open, the most udrvd serves: refusing pid %d "
+			"(uid %u).",
+			m->n_connections, (int)c->pid, (unsigned)c->uid);
+		return -EUSERS;
+	}
+	idle = longest_idle(m, c->uid, &n);
+	if (n < MANAGER_MAX_CONNECTIONS_PER_UID)
+		return 0;
+	(void)sd_event_now(m->event, CLOCK_MONOTONIC, &now);
+	if (idle && now - bus_input_last_request(idle->input) >= CONNECTION_EVICT_IDLE_USEC) {
+		/* Closed now, not by the reaper: its fds are free before the new one takes any
+		 * (this runs in the listening socket's callback, never in one of IDLE's). */
+		log_ratelimit_notice(
+			"Closing the idle connection of pid %d (uid %u): a new "
+			"connection of its uid takes its place (the uid is at its cap).",
+			(int)idle->pid, (unsigned)idle->uid);
+		connection_free(idle);
+		return 0;
+	}
+	log_ratelimit_warning("uid %u has %d connections open, all busy: refusing another.",
+			      (unsigned)c->uid, MANAGER_MAX_CONNECTIONS_PER_UID);
+	return -EUSERS;
+}
+
+/* A token bucket per uid: false when UID opens connections faster than it may. */
+static bool connection_rate_ok(struct manager *m, uid_t uid)
+{
+	const uint64_t full = CONNECTION_RATE_BURST * 1000000ULL;
+	struct uid_rate *slot = NULL, *oldest = &m->rates[0];
+	uint64_t now = 0;
+
+	(void)sd_event_now(m->event, CLOCK_MONOTONIC, &now);
+	for (size_t i = 0; i < MANAGER_RATE_SLOTS && !slot; i++) {
+		struct uid_rate *r = &m->rates[i];
+
+		if (r->used && r->uid == uid)
+			slot = r;
+		else if (!r->used || (oldest->used && r->last_usec < oldest->last_usec))
+			oldest = r;
+	}
+	if (!slot) {
+		slot = oldest;
+		*slot = (struct uid_rate){
+			.uid = uid, .used = true, .last_usec = now, .tokens = full};
+	}
+	slot->tokens = MIN(full, slot->tokens + (now - slot->last_usec) * CONNECTION_RATE_PER_SEC);
+	slot->last_usec = now;
+	if (slot->tokens < 1000000)
+		return false;
+	slot->tokens -= 1000000;
+	return true;
 }
 
 int connection_new(struct manager *m, int fd)
 {
-	struct connection *c = calloc(1, sizeof(*c));
+	struct connection *c;
+	struct ucred uc;
+	socklen_t len = sizeof(uc);
 	int r;
 
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) == 0 &&
+	    !connection_rate_ok(m, uc.uid)) {
+		log_ratelimit_warning("uid %u opens connections faster than %d a second: refusing "
+				      "one.",
+				      (unsigned)uc.uid, CONNECTION_RATE_PER_SEC);
+		close(fd);
+		return -EUSERS;
+	}
+	c = calloc(1, sizeof(*c));
 	if (!c) {
 		close(fd);
 		return -ENOMEM;
@@ -896,12 +1151,9 @@ int connection_new(struct manager *m, int fd)
 	c->manager = m;
 	r = peer_creds(fd, c);
 	if (r < 0)
-		log_warning_errno(r, "Failed to read peer credentials: %m");
-	else if (count_connections(m, c->uid) >= MANAGER_MAX_CONNECTIONS_PER_UID) {
-		log_warning("uid %u has %d connections open: refusing another.", (unsigned)c->uid,
-			    MANAGER_MAX_CONNECTIONS_PER_UID);
-		r = -EUSERS;
-	}
+		log_ratelimit_warning_errno(r, "Failed to read peer credentials: %m");
+	else
+		r = connection_admit(c);
 	if (r < 0) {
 		close(fd);
 		free(c->groups);
@@ -910,12 +1162,45 @@ int connection_new(struct manager *m, int fd)
 	}
 	c->next = m->connections;
 	m->connections = c;
+	m->n_connections++;
 	r = connection_setup(c, fd);
 	if (r < 0) {
-		log_warning_errno(r, "Failed to set up a connection from pid %d: %m", (int)c->pid);
+		log_ratelimit_warning_errno(r, "Failed to set up a connection from pid %d: %m",
+					    (int)c->pid);
 		if (!c->bus)
 			close(fd);
 		connection_free(c);
 	}
 	return r;
+}
+
+void connection_drop(struct connection *c, const char *why)
+{
+	struct manager *m = c->manager;
+
+	if (c->doomed)
+		return;
+	c->doomed = true;
+	if (why)
+		log_ratelimit_notice("Closing the connection of pid %d (uid %u): it %s.",
+				     (int)c->pid, (unsigned)c->uid, why);
+	if (c->input)
+		bus_input_pause(c->input, true);
+	if (m->reaper)
+		(void)sd_event_source_set_enabled(m->reaper, SD_EVENT_ONESHOT);
+}
+
+void manager_reap_connections(struct manager *m, bool idle)
+{
+	uint64_t now = 0;
+
+	(void)sd_event_now(m->event, CLOCK_MONOTONIC, &now);
+	for (struct connection *c = m->connections, *next; c; c = next) {
+		next = c->next;
+		if (idle && !c->doomed && !c->subscribed && c->input &&
+		    now - bus_input_last_request(c->input) >= CONNECTION_IDLE_USEC)
+			connection_drop(c, "sent no request for 30 s");
+		if (c->doomed)
+			connection_free(c);
+	}
 }

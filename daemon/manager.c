@@ -2,9 +2,11 @@
 /* The Manager: socket setup (own or socket-activated), policy loading, signals, recovery. */
 #include <fcntl.h>
 #include <grp.h>
+#include <malloc.h>
 #include <signal.h>
 #include <time.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -18,6 +20,7 @@
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
+#include "ratelimit.h"
 #include "state.h"
 #include "strv.h"
 #include "sysfs.h"
@@ -64,6 +67,9 @@ struct manager *manager_free(struct manager *m)
 	grant_table_done(&m->grants);
 	strv_free(m->rejected);
 	sd_event_source_disable_unref(m->listen_source);
+	sd_event_source_disable_unref(m->accept_retry);
+	sd_event_source_disable_unref(m->reaper);
+	sd_event_source_disable_unref(m->idle_timer);
 	if (m->listen_fd_owned)
 		closep(&m->listen_fd);
 	if (m->socket_path)
@@ -116,17 +122,130 @@ int manager_reload(struct manager *m)
 	return 0;
 }
 
+/* Out of fds (or kernel memory): accept() would fail again at once, and the pending
+ * connection keeps the socket readable. Listening pauses until a connection goes away or
+ * ACCEPT_RETRY_USEC passes; the clients wait in the backlog meanwhile. */
+#define ACCEPT_RETRY_USEC (100 * 1000)
+
+static int on_accept_retry(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct manager *m = userdata;
+
+	(void)sd_event_source_set_enabled(m->listen_source, SD_EVENT_ON);
+	return 0;
+}
+
+static void accept_pause(struct manager *m, int error)
+{
+	log_ratelimit_warning_errno(error,
+				    "Failed to accept a connection: %m; pausing for %d ms or until "
+				    "a connection closes.",
+				    ACCEPT_RETRY_USEC / 1000);
+	(void)sd_event_source_set_enabled(m->listen_source, SD_EVENT_OFF);
+	if (!m->accept_retry &&
+	    sd_event_add_time_relative(m->event, &m->accept_retry, CLOCK_MONOTONIC,
+				       ACCEPT_RETRY_USEC, 10 * 1000, on_accept_retry, m) < 0) {
+		m->accept_retry = NULL;
+		(void)sd_event_source_set_enabled(m->listen_source, SD_EVENT_ON);
+		return;
+	}
+	(void)sd_event_source_set_description(m->accept_retry, "accept-retry");
+	(void)sd_event_source_set_time_relative(m->accept_retry, ACCEPT_RETRY_USEC);
+	(void)sd_event_source_set_enabled(m->accept_retry, SD_EVENT_ONESHOT);
+}
+
+void manager_connection_gone(struct manager *m)
+{
+	m->trim_pending = true;
+	if (m->accept_retry && m->listen_source &&
+	    sd_event_source_get_enabled(m->listen_source, NULL) == 0)
+		(void)sd_event_source_set_enabled(m->listen_source, SD_EVENT_ON);
+}
+
+/* Connections taken per wake-up: the backlog drains fast, the loop still turns. */
+#define ACCEPT_BATCH 64
+
 static int on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
 	struct manager *m = userdata;
-	int cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 
-	if (cfd < 0) {
-		if (errno != EAGAIN && errno != EINTR)
-			log_warning_errno(errno, "Failed to accept a connection: %m");
-		return 0;
+	for (int i = 0; i < ACCEPT_BATCH; i++) {
+		int cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+		if (cfd < 0) {
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM)
+				accept_pause(m, errno);
+			else if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+				log_ratelimit_warning_errno(errno,
+							    "Failed to accept a connection: %m");
+			return 0;
+		}
+		(void)connection_new(m, cfd);
 	}
-	(void)connection_new(m, cfd);
+	return 0;
+}
+
+static int on_reap(sd_event_source *s, void *userdata)
+{
+	manager_reap_connections(userdata, false);
+	return 0;
+}
+
+#define IDLE_SWEEP_USEC (5 * 1000 * 1000ULL)
+
+static int on_idle_sweep(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct manager *m = userdata;
+
+	manager_reap_connections(m, true);
+	/* Closed connections leave their buffers (up to 64 KiB each) in the heap: give them
+	 * back to the system, at most once a sweep. */
+	if (m->trim_pending) {
+		m->trim_pending = false;
+		(void)malloc_trim(0);
+	}
+	(void)sd_event_source_set_time_relative(s, IDLE_SWEEP_USEC);
+	return sd_event_source_set_enabled(s, SD_EVENT_ON);
+}
+
+/* fds: the soft RLIMIT_NOFILE up to the hard one (systemd gives services 1024 soft), and no
+ * more connections than the fds can hold with room left for leases. */
+static void manager_size_connections(struct manager *m)
+{
+	struct rlimit rl;
+	rlim_t usable;
+
+	m->max_connections = MANAGER_MAX_CONNECTIONS;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		struct rlimit raised = {.rlim_cur = rl.rlim_max, .rlim_max = rl.rlim_max};
+
+		if (setrlimit(RLIMIT_NOFILE, &raised) == 0)
+			rl = raised;
+	}
+	usable = rl.rlim_cur > MANAGER_RESERVED_FDS ? rl.rlim_cur - MANAGER_RESERVED_FDS : 64;
+	if (usable / CONNECTION_FDS < m->max_connections)
+		m->max_connections = usable / CONNECTION_FDS;
+	if (m->max_connections < MANAGER_MAX_CONNECTIONS)
+		log_notice("RLIMIT_NOFILE is %llu: at most %zu connections at once.",
+			   (unsigned long long)rl.rlim_cur, m->max_connections);
+}
+
+static int manager_add_connection_timers(struct manager *m)
+{
+	int r = sd_event_add_defer(m->event, &m->reaper, on_reap, m);
+
+	if (r < 0)
+		return r;
+	(void)sd_event_source_set_enabled(m->reaper, SD_EVENT_OFF);
+	(void)sd_event_source_set_description(m->reaper, "connection-reaper");
+	r = sd_event_add_time_relative(m->event, &m->idle_timer, CLOCK_MONOTONIC, IDLE_SWEEP_USEC,
+				       1000 * 1000, on_idle_sweep, m);
+	if (r < 0)
+		return r;
+	(void)sd_event_source_set_description(m->idle_timer, "connection-idle");
 	return 0;
 }
 
@@ -158,7 +277,7 @@ static int listen_socket(struct manager *m)
 	if (bind(m->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		return log_error_errno(errno, "Failed to bind %s: %m", path);
 	/* Everyone may connect; each call is authorized from the peer's credentials. */
-	if (chmod(path, 0666) < 0 || listen(m->listen_fd, 64) < 0)
+	if (chmod(path, 0666) < 0 || listen(m->listen_fd, MANAGER_BACKLOG) < 0)
 		return log_error_errno(errno, "Failed to listen on %s: %m", path);
 	m->socket_path = TAKE_PTR(path);
 	return 0;
@@ -216,11 +335,18 @@ void manager_clear_holders(struct manager *m, const char *slot)
 void manager_emit(struct manager *m, const char *type, const char *slot, uid_t uid, pid_t pid,
 		  const char *text)
 {
-	for (struct connection *c = m->connections; c; c = c->next)
-		if (c->subscribed)
-			(void)sd_bus_emit_signal(c->bus, UDRV_BUS_PATH, UDRV_BUS_INTERFACE, "Event",
-						 "ssuus", type, slot, (uint32_t)uid, (uint32_t)pid,
-						 text ?: "");
+	for (struct connection *c = m->connections; c; c = c->next) {
+		uint64_t queued = 0;
+
+		if (!c->subscribed || c->doomed)
+			continue;
+		(void)sd_bus_emit_signal(c->bus, UDRV_BUS_PATH, UDRV_BUS_INTERFACE, "Event",
+					 "ssuus", type, slot, (uint32_t)uid, (uint32_t)pid,
+					 text ?: "");
+		if (sd_bus_get_n_queued_write(c->bus, &queued) >= 0 &&
+		    queued > CONNECTION_QUEUE_MAX)
+			connection_drop(c, "left too many events unread");
+	}
 }
 
 static void recover_devices(struct manager *m)
@@ -273,6 +399,10 @@ int manager_start(struct manager *m)
 	r = hotplug_start(m);
 	if (r < 0)
 		log_warning_errno(r, "No hotplug monitor (%m): removed devices are noticed late.");
+	manager_size_connections(m);
+	r = manager_add_connection_timers(m);
+	if (r < 0)
+		return r;
 	r = listen_socket(m);
 	if (r < 0)
 		return r;
@@ -280,6 +410,9 @@ int manager_start(struct manager *m)
 	if (r < 0)
 		return r;
 	(void)sd_event_source_set_description(m->listen_source, "listen");
+	/* sd-event runs one source per turn: accepting first keeps the backlog short, and a
+	 * refused connection costs little, so a connect flood cannot queue ahead of root's. */
+	(void)sd_event_source_set_priority(m->listen_source, SD_EVENT_PRIORITY_IMPORTANT);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGHUP);
 	sigaddset(&mask, SIGTERM);

@@ -14,19 +14,57 @@
 /* Caps on what one uid may hold at once. */
 #define MANAGER_MAX_CONNECTIONS_PER_UID 64
 #define MANAGER_MAX_LEASES_PER_UID 16
+#define MANAGER_MAX_SUBSCRIBED_PER_UID 8
+/* All connections together; lowered at start if RLIMIT_NOFILE cannot hold them (each costs
+ * four fds: the client's socket, its dup, and the pair to sd-bus). */
+#define MANAGER_MAX_CONNECTIONS 4096
+#define CONNECTION_FDS 4
+/* fds kept out of that count: leases, their files, sysfs, the journal. */
+#define MANAGER_RESERVED_FDS 512
+/* A connection that completed no request for this long is closed, unless it is a monitor
+ * (Subscribe): leases live on their ctl sockets, not on the bus connection. */
+#define CONNECTION_IDLE_USEC (30 * 1000 * 1000ULL)
+/* At its uid's cap, a new connection replaces the uid's longest-idle one if that one has been
+ * idle at least this long: no process can lock its own uid out by hoarding connections. */
+#define CONNECTION_EVICT_IDLE_USEC (1000 * 1000ULL)
+/* Replies (and Event signals) a client may leave unread: at PAUSE udrvd stops reading its
+ * requests; past MAX (a monitor that never reads) the connection is closed. */
+/* New connections per uid: a burst, then a steady rate (udrvctl in a loop does ~200/s).
+ * Past it a connection is closed right after accept, before it costs anything: a connect
+ * flood cannot fill the backlog that root's connection waits in. */
+#define CONNECTION_RATE_BURST 32
+#define CONNECTION_RATE_PER_SEC 500
+#define MANAGER_RATE_SLOTS 64
+/* listen()'s backlog when udrvd makes its own socket (udrvd.socket sets Backlog= otherwise). */
+#define MANAGER_BACKLOG 256
+#define CONNECTION_QUEUE_PAUSE 16
+#define CONNECTION_QUEUE_MAX 256
+/* The kernel's send buffer toward a client (it doubles it): GetStatus with 256 leases fits. */
+#define CONNECTION_SNDBUF (128 * 1024)
 
 struct lease;
+struct bus_input;
 
 struct connection {
 	struct manager *manager;
 	struct connection *next;
 	sd_bus *bus;
+	struct bus_input *input; /* the gate every byte from the client passes */
+	sd_event_source *resume; /* while paused: looks again whether the client read */
+	bool doomed;		 /* to be closed by the manager's reaper */
 	uid_t uid; /* from SO_PEERCRED at accept time: every authorization uses these */
 	gid_t gid;
 	pid_t pid;
 	gid_t *groups; /* SO_PEERGROUPS */
 	size_t n_groups;
 	bool subscribed; /* `udrvctl monitor`: gets Event signals */
+};
+
+struct uid_rate {
+	uid_t uid;
+	bool used;
+	uint64_t last_usec; /* CLOCK_MONOTONIC of the last refill */
+	uint64_t tokens;    /* in millionths of a connection */
 };
 
 struct manager {
@@ -38,7 +76,14 @@ struct manager {
 	bool listen_fd_owned; /* false when systemd passed it */
 	char *socket_path;    /* set when udrvd created the socket */
 	sd_event_source *listen_source;
+	sd_event_source *accept_retry; /* accept() ran out of fds: listening resumes later */
+	sd_event_source *reaper;       /* closes doomed connections outside their callbacks */
+	sd_event_source *idle_timer;   /* closes idle connections */
 	struct connection *connections;
+	size_t n_connections, max_connections;
+	bool trim_pending; /* a connection closed since the last malloc_trim() */
+	struct uid_rate rates[MANAGER_RATE_SLOTS]; /* connection rate per uid, the least recent
+						      slot reused */
 	struct lease *leases;
 	struct grant_table grants;
 	char **rejected;     /* policy files the last load rejected outright */
@@ -83,5 +128,11 @@ void hotplug_stop(struct manager *m);
 /* Bus glue (manager-bus.c): serves one accepted connection. */
 int connection_new(struct manager *m, int fd);
 void connection_free(struct connection *c);
+/* Closes C soon (not from inside its own callbacks); WHY goes to the log, rate-limited. */
+void connection_drop(struct connection *c, const char *why);
+/* Closes doomed connections, and those idle past CONNECTION_IDLE_USEC. */
+void manager_reap_connections(struct manager *m, bool idle);
+/* A connection went away: listening resumes if it had stopped for want of fds. */
+void manager_connection_gone(struct manager *m);
 /* Root, or a member of the admin group. */
 bool connection_is_admin(const struct connection *c);
