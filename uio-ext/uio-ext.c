@@ -98,6 +98,7 @@ struct uioext_dev {
 	unsigned int opens;
 	bool removed;
 	bool irq_running;
+	bool intx_requested;		/* our INTx handler is installed */
 	bool dma_allowed;
 	u32 mode;
 	u32 rate_limit;
@@ -113,7 +114,7 @@ struct uioext_dev {
 	struct list_head bufs;
 
 	spinlock_t irq_lock;		/* protects the INTx state below */
-	bool intx_on;			/* handler installed, unmasks allowed */
+	bool intx_on;			/* INTx in use: handler acts, unmasks allowed */
 	bool unmask_pending;
 	bool in_storm;
 	ktime_t next_unmask;
@@ -284,25 +285,35 @@ static void uioext_vecs_free(struct uioext_dev *ud)
 
 /* ---- Interrupt sources, as a whole ------------------------------------------ */
 
-/* Stops every interrupt source and leaves INTx masked. Called with lock held. */
-static void uioext_irq_stop(struct uioext_dev *ud)
+/*
+ * Silences every interrupt source at once: INTx masked and no unmask allowed, timers
+ * stopped. Handlers and vectors stay installed (bus mastering off also stops MSI) until
+ * uioext_irq_stop(), so a revoke does not wait for free_irq(). Called with lock held.
+ */
+static void uioext_irq_silence(struct uioext_dev *ud)
 {
 	unsigned long flags;
-	bool intx;
 
-	if (!ud->irq_running)
-		return;
-	ud->irq_running = false;
 	spin_lock_irqsave(&ud->irq_lock, flags);
-	intx = ud->intx_on;
 	ud->intx_on = false;
 	ud->unmask_pending = false;
 	pci_intx(ud->pdev, 0);
 	spin_unlock_irqrestore(&ud->irq_lock, flags);
 	hrtimer_cancel(&ud->unmask_timer);
 	hrtimer_cancel(&ud->poll_timer);
-	if (intx)
+}
+
+/* Stops every interrupt source and frees it, leaving INTx masked. Called with lock held. */
+static void uioext_irq_stop(struct uioext_dev *ud)
+{
+	if (!ud->irq_running)
+		return;
+	ud->irq_running = false;
+	uioext_irq_silence(ud);
+	if (ud->intx_requested) {
 		free_irq(ud->pdev->irq, ud);
+		ud->intx_requested = false;
+	}
 	uioext_vecs_free(ud);
 }
 
@@ -319,6 +330,7 @@ static int uioext_irq_start(struct uioext_dev *ud)
 		ret = request_irq(ud->pdev->irq, uioext_intx_handler, IRQF_SHARED, ud->name, ud);
 		if (ret)
 			return ret;
+		ud->intx_requested = true;
 		spin_lock_irqsave(&ud->irq_lock, flags);
 		ud->intx_on = true;
 		ud->in_storm = false;
@@ -356,7 +368,7 @@ static void uioext_revoke_locked(struct uioext_dev *ud)
 	uioext_zap_locked(ud);
 	up_write(&ud->rev);
 	atomic64_inc(&ud->n_revokes);
-	uioext_irq_stop(ud);
+	uioext_irq_silence(ud);
 	pci_clear_master(ud->pdev);
 	ud->dma_allowed = false;
 }
@@ -413,6 +425,13 @@ static void uioext_bufs_free(struct uioext_dev *ud)
 	ud->dma_next = 0;
 }
 
+/* The widest DMA mask the platform takes; a lease may narrow it (UIO_EXT_SET_DMA). */
+static void uioext_default_dma_mask(struct pci_dev *pdev)
+{
+	if (dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64)))
+		dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(32));
+}
+
 /*
  * Makes the device idle: no interrupts, no bus mastering, reset to the clean state,
  * then the DMA buffers freed. Called with lock held.
@@ -426,6 +445,7 @@ static int uioext_quiesce(struct uioext_dev *ud, bool dev_locked)
 	ud->dma_allowed = false;
 	ret = uioext_reset(ud, dev_locked);
 	uioext_bufs_free(ud);
+	uioext_default_dma_mask(ud->pdev);
 	return ret;
 }
 
@@ -1080,8 +1100,7 @@ static int uioext_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	pci_intx(pdev, 0);
 	ud->intx_ok = pdev->irq && pci_intx_mask_supported(pdev);
 	ud->mode = ud->intx_ok ? UIO_EXT_IRQ_INTX : UIO_EXT_IRQ_NONE;
-	if (dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64)))
-		dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(32));
+	uioext_default_dma_mask(pdev);
 
 	pci_save_state(pdev);
 	ud->saved = pci_store_saved_state(pdev);

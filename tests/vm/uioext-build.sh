@@ -7,8 +7,9 @@ srcdir=${UDRV_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 ko=$(sh "$srcdir/uio-ext/build-module")
 echo "ok - W=1 build without warnings: $ko"
 cp=$(sh "$srcdir/uio-ext/fetch-checkpatch")
-out=$(perl "$cp" --strict --no-tree --show-types -f "$srcdir/uio-ext/uio-ext.c" \
-	"$srcdir/uio-ext/include/uapi/linux/uio_ext.h" 2>&1) || {
+# Relative paths, as in a kernel tree: checkpatch applies its uapi rules to include/uapi/.
+out=$(cd "$srcdir/uio-ext" && perl "$cp" --strict --no-tree --show-types -f uio-ext.c \
+	include/uapi/linux/uio_ext.h 2>&1) || {
 	printf '%s\n' "$out"
 	echo "not ok - checkpatch --strict"
 	exit 1
