@@ -275,6 +275,92 @@ static int cmd_generic(const char *uio, const char *config, unsigned count)
 	return 0;
 }
 
+/* ---- bench: uio_ext as uid 1000 against uio_pci_generic as root, batch by batch ---- */
+
+static u64 generic_batch(int fd, int cfg, volatile uint32_t *r, uint8_t hi, unsigned count)
+{
+	u64 t0 = now_ns();
+	uint32_t n;
+
+	for (unsigned i = 0; i < count; i++) {
+		r[EDU_IRQ_RAISE / 4] = 1;
+		if (read(fd, &n, 4) != 4)
+			die("read event");
+		r[EDU_IRQ_ACK / 4] = 1;
+		if (pwrite(cfg, &hi, 1, 5) != 1)
+			die("unmask");
+	}
+	return now_ns() - t0;
+}
+
+static int cmd_bench(unsigned idx, const char *uio, const char *config, unsigned batches,
+		     unsigned count)
+{
+	int ufd = uio_open(idx), fd = open(uio, O_RDWR), cfg = open(config, O_RDWR), go[2], res[2];
+	double *ratio = calloc(batches, sizeof(*ratio));
+	volatile uint32_t *r;
+	unsigned done = 0;
+	uint8_t hi;
+	pid_t pid;
+
+	if (fd < 0 || cfg < 0 || !ratio || pipe(go) < 0 || pipe(res) < 0)
+		die("bench setup");
+	pid = fork();
+	if (pid == 0) {
+		int keep[] = {ufd, go[0], res[1]};
+		volatile uint32_t *h;
+		char c;
+
+		become_holder(keep, 3);
+		h = map_region(ufd, 0, EDU_BAR);
+		if (!h)
+			_exit(3);
+		while (read(go[0], &c, 1) == 1) {
+			u64 t0 = now_ns();
+
+			for (unsigned i = 0; i < count; i++)
+				if (edu_roundtrip(ufd, h) < 0)
+					_exit(4);
+			t0 = now_ns() - t0;
+			if (write(res[1], &t0, sizeof(t0)) != sizeof(t0))
+				_exit(5);
+		}
+		_exit(0);
+	}
+	close(ufd);
+	close(go[0]);
+	close(res[1]);
+	r = map_region(fd, 0, EDU_BAR);
+	if (!r || pread(cfg, &hi, 1, 5) != 1)
+		die("map or config");
+	hi &= (uint8_t)~0x4;
+	if (pwrite(cfg, &hi, 1, 5) != 1)
+		die("unmask");
+	for (unsigned b = 0; b < batches; b++) {
+		u64 u = 0, g;
+
+		if (write(go[1], "g", 1) != 1 || read(res[0], &u, sizeof(u)) != sizeof(u))
+			break;
+		g = generic_batch(fd, cfg, r, hi, count);
+		ratio[done++] = (double)u / (double)g;
+		printf("BENCH\t%.0f\t%.0f\n", (double)u / count, (double)g / count);
+	}
+	close(go[1]);
+	int rc = reap(pid);
+
+	for (unsigned i = 1; i < done; i++)
+		for (unsigned j = i; j > 0 && ratio[j - 1] > ratio[j]; j--) {
+			double t = ratio[j];
+
+			ratio[j] = ratio[j - 1];
+			ratio[j - 1] = t;
+		}
+	result(done == batches && rc == 0,
+	       "bench: INTx round trips, uio_ext uid 1000 and uio_pci_generic root in turn",
+	       "%u batches of %u, median ratio %.3f", done, count, done ? ratio[done / 2] : 0);
+	return 0;
+}
+
 /* ---- revoke latency ---- */
 
 static int sigbus_pipe = -1;
@@ -969,6 +1055,8 @@ int main(int argc, char **argv)
 		cmd_roundtrip(a, b);
 	else if (!strcmp(c, "generic") && argc > 4)
 		cmd_generic(argv[2], argv[3], d);
+	else if (!strcmp(c, "bench") && argc > 6)
+		cmd_bench(a, argv[3], argv[4], e, (unsigned)strtoul(argv[6], NULL, 0));
 	else if (!strcmp(c, "revoke"))
 		cmd_revoke(a, b, d);
 	else if (!strcmp(c, "kill") && argc > 3)
