@@ -371,6 +371,9 @@ static void uioext_revoke_locked(struct uioext_dev *ud)
 	uioext_irq_silence(ud);
 	pci_clear_master(ud->pdev);
 	ud->dma_allowed = false;
+	/* A holder asleep in read() or poll() wakes, touches the device and gets SIGBUS. */
+	if (ud->opens)
+		uioext_notify(ud);
 }
 
 /*

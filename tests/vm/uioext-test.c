@@ -534,6 +534,56 @@ static int cmd_revoke(unsigned idx, unsigned other, unsigned rounds)
 	return 0;
 }
 
+/* A holder asleep in read() when the revoke comes: woken, it touches BAR0 and gets SIGBUS. */
+static int cmd_revoke_asleep(unsigned idx)
+{
+	int ctl = ctl_open(idx), fd = uio_open(idx), ready[2], out[2], rc;
+	struct pollfd pf;
+	u64 t0, t1 = 0;
+	pid_t pid;
+	char c;
+
+	if (pipe(ready) < 0 || pipe(out) < 0)
+		die("pipe");
+	pid = fork();
+	if (pid == 0) {
+		int keep[] = {fd, ready[1], out[1]};
+		volatile uint32_t *r;
+		uint32_t n;
+
+		become_holder(keep, 3);
+		sigbus_pipe = out[1];
+		catch_sigbus();
+		r = map_region(fd, 0, EDU_BAR);
+		if (!r || write(ready[1], "r", 1) != 1)
+			_exit(3);
+		if (read(fd, &n, 4) != 4)
+			_exit(4);
+		r[EDU_LIVE / 4] = n;
+		_exit(r[EDU_LIVE / 4] == ~n ? 5 : 6);
+	}
+	close(fd);
+	close(ready[1]);
+	close(out[1]);
+	if (read(ready[0], &c, 1) != 1)
+		die("holder did not start");
+	usleep(100000);
+	t0 = now_ns();
+	if (ioctl(ctl, UIO_EXT_REVOKE) < 0)
+		die("UIO_EXT_REVOKE");
+	pf = (struct pollfd){.fd = out[0], .events = POLLIN};
+	bool got = poll(&pf, 1, 2000) == 1 && read(out[0], &t1, sizeof(t1)) == sizeof(t1);
+
+	if (!got)
+		kill(pid, SIGKILL);
+	rc = reap(pid);
+	if (ioctl(ctl, UIO_EXT_GRANT) < 0)
+		die("UIO_EXT_GRANT");
+	result(got && rc == 0, "a holder asleep in read() is woken by the revoke and gets SIGBUS",
+	       "status %d, %.1f us after the revoke call", rc, got ? (t1 - t0) / 1e3 : -1.0);
+	return 0;
+}
+
 /* ---- holder killed, no broker ---- */
 
 static uint16_t config_command(const char *slot)
@@ -1059,6 +1109,8 @@ int main(int argc, char **argv)
 		cmd_bench(a, argv[3], argv[4], e, (unsigned)strtoul(argv[6], NULL, 0));
 	else if (!strcmp(c, "revoke"))
 		cmd_revoke(a, b, d);
+	else if (!strcmp(c, "revoke-asleep"))
+		cmd_revoke_asleep(a);
 	else if (!strcmp(c, "kill") && argc > 3)
 		cmd_kill(a, argv[3]);
 	else if (!strcmp(c, "storm"))
