@@ -76,6 +76,7 @@ struct uioext_buf {
 };
 
 struct uioext_vec {
+	struct uioext_dev *ud;
 	struct eventfd_ctx *trigger;
 	int irq;
 	char name[32];
@@ -260,6 +261,7 @@ static irqreturn_t uioext_vec_handler(int irq, void *arg)
 {
 	struct uioext_vec *v = arg;
 
+	atomic64_inc(&v->ud->n_irqs);
 	eventfd_signal(v->trigger, 1);
 	return IRQ_HANDLED;
 }
@@ -689,6 +691,7 @@ static int uioext_set_vectors(struct uioext_dev *ud, struct uio_ext_vectors __us
 	ud->vecs = vecs;
 	ud->nvecs = req.count;
 	for (i = 0; i < req.count; i++) {
+		vecs[i].ud = ud;
 		vecs[i].trigger = eventfd_ctx_fdget(fds[i]);
 		if (IS_ERR(vecs[i].trigger)) {
 			ret = PTR_ERR(vecs[i].trigger);
