@@ -55,6 +55,7 @@ struct blind {
 	int error;
 	char path[48];
 	char comm[64];
+	const char *cap; /* the capability that would have let udrvd look */
 };
 
 static bool is_denied(int r)
@@ -62,7 +63,11 @@ static bool is_denied(int r)
 	return r == -EACCES || r == -EPERM;
 }
 
-static void blind_add(struct blind *b, int piddir, pid_t pid, const char *what, int error)
+/* Opening another uid's /proc/PID/fd (mode 0500) is a permission check on the directory,
+ * which root passes with CAP_DAC_READ_SEARCH; reading its links and /proc/PID/maps is a
+ * ptrace access check, which needs CAP_SYS_PTRACE. */
+static void blind_add(struct blind *b, int piddir, pid_t pid, const char *what, int error,
+		      const char *cap)
 {
 	_cleanup_free_ char *comm = NULL;
 	struct stat st;
@@ -71,6 +76,7 @@ static void blind_add(struct blind *b, int piddir, pid_t pid, const char *what, 
 		return;
 	b->pid = pid;
 	b->error = error;
+	b->cap = cap;
 	b->uid = fstat(piddir, &st) == 0 ? st.st_uid : (uid_t)-1;
 	snprintf(b->path, sizeof(b->path), "/proc/%d/%s", (int)pid, what);
 	if (sysfs_read_attr(piddir, "comm", &comm) >= 0)
@@ -78,16 +84,21 @@ static void blind_add(struct blind *b, int piddir, pid_t pid, const char *what, 
 }
 
 /* 1 when an fd of the process names one of PATHS, 0 when none does (or the process is gone),
- * -EACCES/-EPERM when its fd directory or a link in it may not be read. */
-static int fd_match(int piddir, char *const *paths, char *what, size_t size)
+ * -EACCES/-EPERM when its fd directory (*RET_CAP: the capability that lets root open it) or a
+ * link in it may not be read. */
+static int fd_match(int piddir, char *const *paths, char *what, size_t size, const char **ret_cap)
 {
 	_cleanup_close_ int fdd = openat(piddir, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	DIR *d;
 	struct dirent *de;
 	int r = 0;
 
-	if (fdd < 0)
-		return is_denied(negative_errno()) ? negative_errno() : 0;
+	*ret_cap = "CAP_DAC_READ_SEARCH";
+	if (fdd < 0) {
+		r = negative_errno();
+		return is_denied(r) ? r : 0;
+	}
+	*ret_cap = "CAP_SYS_PTRACE";
 	d = fdopendir(TAKE_FD(fdd));
 	if (!d)
 		return 0;
@@ -153,17 +164,18 @@ static int add_holder(struct holder **list, size_t *n, pid_t pid, int piddir, co
 static int look_at(int piddir, pid_t pid, char *const *paths, char *what, size_t size,
 		   struct blind *blind)
 {
-	int r = fd_match(piddir, paths, what, size);
+	const char *cap = NULL;
+	int r = fd_match(piddir, paths, what, size, &cap);
 
 	if (r == 1)
 		return 1;
 	if (r < 0) {
-		blind_add(blind, piddir, pid, "fd", r);
+		blind_add(blind, piddir, pid, "fd", r, cap);
 		return 0;
 	}
 	r = maps_match(piddir, paths, what, size);
 	if (r < 0)
-		blind_add(blind, piddir, pid, "maps", r);
+		blind_add(blind, piddir, pid, "maps", r, "CAP_SYS_PTRACE");
 	return r == 1;
 }
 
@@ -266,15 +278,16 @@ static void report_blind(const struct blind *b, const char *slot, uid_t uid, con
 {
 	log_error("%s: cannot tell whether any process still holds it %s: %zu process(es) could "
 		  "not be looked into, first pid %d (%s, uid %d): reading %s failed: %s. Reading "
-		  "another user's /proc/PID/fd and /proc/PID/maps needs CAP_SYS_PTRACE: give it to "
-		  "udrvd (CapabilityBoundingSet= in udrvd.service). %s goes back to its driver NOT "
-		  "known to be free.",
+		  "another user's /proc/PID/fd needs CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE, its "
+		  "/proc/PID/maps CAP_SYS_PTRACE; here %s was missing: give it to udrvd "
+		  "(CapabilityBoundingSet= in udrvd.service). %s goes back to its driver NOT known "
+		  "to be free.",
 		  slot, when, b->n, (int)b->pid, b->comm[0] ? b->comm : "?", (int)b->uid, b->path,
-		  strerror(-b->error), slot);
+		  strerror(-b->error), b->cap, slot);
 	audit_event("holders-unchecked", slot, uid, b->pid, policy,
 		    "%s: not known to be free %s: %zu process(es) could not be looked into (first "
-		    "%s: %s; CAP_SYS_PTRACE missing?)",
-		    slot, when, b->n, b->path, strerror(-b->error));
+		    "%s: %s; %s missing)",
+		    slot, when, b->n, b->path, strerror(-b->error), b->cap);
 }
 
 void holders_deal(const char *root, char *const *paths, const char *slot, bool kill_them, uid_t uid,
