@@ -141,6 +141,8 @@ sd_install_udrv() {
 				return 1
 			}
 		done
+		# man-db's trigger would rebuild the whole man index: minutes under TCG.
+		rm -f /var/lib/man-db/auto-update
 		# Copies: apt's _apt user must be able to read them.
 		mkdir -p /run/tmp/debs
 		cp "$@" /run/tmp/debs/ && chmod -R a+rX /run/tmp/debs || return 1
