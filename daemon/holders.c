@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "audit.h"
 #include "holders.h"
@@ -45,6 +46,78 @@ int holders_maps_line_matches(const char *line, char *const *paths)
 			p++;
 	}
 	return *p == '/' && path_matches(p, paths);
+}
+
+/* What a scan looks for: PATHS as strings, and the files they name as device and inode. A
+ * restarted udrvd runs in a new mount namespace under its unit, and the files its
+ * predecessor handed out then read back through /proc/PID/fd as paths relative to mounts
+ * that are gone ("/uio0"); their device and inode still match. */
+struct ident {
+	dev_t dev;
+	ino_t ino;
+};
+
+struct targets {
+	char *const *paths;
+	struct ident *ids;
+	size_t n_ids;
+};
+
+static int ident_add(struct targets *t, const struct stat *st)
+{
+	struct ident *n = realloc(t->ids, (t->n_ids + 1) * sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	t->ids = n;
+	n[t->n_ids++] = (struct ident){.dev = st->st_dev, .ino = st->st_ino};
+	return 0;
+}
+
+/* The identities of PATHS: a file, or every entry of a directory (a pattern ending in '/'). */
+static int targets_init(struct targets *t, char *const *paths)
+{
+	*t = (struct targets){.paths = paths};
+	for (size_t i = 0; paths && paths[i]; i++) {
+		size_t len = strlen(paths[i]);
+		struct stat st;
+		DIR *d;
+		struct dirent *de;
+
+		if (len == 0 || paths[i][len - 1] != '/') {
+			if (stat(paths[i], &st) == 0 && ident_add(t, &st) < 0)
+				return -ENOMEM;
+			continue;
+		}
+		d = opendir(paths[i]);
+		while (d && (de = readdir(d)))
+			if (de->d_name[0] != '.' && fstatat(dirfd(d), de->d_name, &st, 0) == 0 &&
+			    !S_ISDIR(st.st_mode) && ident_add(t, &st) < 0) {
+				closedir(d);
+				return -ENOMEM;
+			}
+		if (d)
+			closedir(d);
+	}
+	return 0;
+}
+
+static bool ident_matches(const struct targets *t, dev_t dev, ino_t ino)
+{
+	for (size_t i = 0; i < t->n_ids; i++)
+		if (t->ids[i].dev == dev && t->ids[i].ino == ino)
+			return true;
+	return false;
+}
+
+/* The device and inode fields of a /proc/PID/maps line ("... 00:05 1234 /path"). */
+static bool maps_line_ident(const char *line, const struct targets *t)
+{
+	unsigned maj, min;
+	unsigned long long ino;
+
+	return sscanf(line, "%*s %*s %*s %x:%x %llu", &maj, &min, &ino) == 3 && ino != 0 &&
+	       ident_matches(t, makedev(maj, min), (ino_t)ino);
 }
 
 /* What a scan could not look into: the count, and the first such entry to name. */
@@ -86,7 +159,8 @@ static void blind_add(struct blind *b, int piddir, pid_t pid, const char *what, 
 /* 1 when an fd of the process names one of PATHS, 0 when none does (or the process is gone),
  * -EACCES/-EPERM when its fd directory (*RET_CAP: the capability that lets root open it) or a
  * link in it may not be read. */
-static int fd_match(int piddir, char *const *paths, char *what, size_t size, const char **ret_cap)
+static int fd_match(int piddir, const struct targets *t, char *what, size_t size,
+		    const char **ret_cap)
 {
 	_cleanup_close_ int fdd = openat(piddir, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	DIR *d;
@@ -104,6 +178,7 @@ static int fd_match(int piddir, char *const *paths, char *what, size_t size, con
 		return 0;
 	while (r == 0 && (de = readdir(d))) {
 		char target[PATH_MAX];
+		struct stat st;
 		ssize_t n;
 
 		if (de->d_name[0] == '.')
@@ -114,7 +189,8 @@ static int fd_match(int piddir, char *const *paths, char *what, size_t size, con
 		if (n <= 0)
 			continue;
 		target[n] = 0;
-		if (path_matches(target, paths)) {
+		if (path_matches(target, t->paths) || (fstatat(dirfd(d), de->d_name, &st, 0) == 0 &&
+						       ident_matches(t, st.st_dev, st.st_ino))) {
 			if (snprintf(what, size, "fd %s on %s", de->d_name, target) >= (int)size)
 				what[size - 1] = 0; /* a truncated path still names it */
 			r = 1;
@@ -125,7 +201,7 @@ static int fd_match(int piddir, char *const *paths, char *what, size_t size, con
 }
 
 /* As fd_match(), for the process's mappings. */
-static int maps_match(int piddir, char *const *paths, char *what, size_t size)
+static int maps_match(int piddir, const struct targets *t, char *what, size_t size)
 {
 	_cleanup_free_ char *maps = NULL;
 	char *save = NULL;
@@ -134,8 +210,8 @@ static int maps_match(int piddir, char *const *paths, char *what, size_t size)
 	if (r < 0)
 		return is_denied(r) ? r : 0;
 	for (char *l = strtok_r(maps, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
-		if (holders_maps_line_matches(l, paths)) {
-			if (snprintf(what, size, "mapping of %s", strchr(l, '/')) >= (int)size)
+		if (holders_maps_line_matches(l, t->paths) || maps_line_ident(l, t)) {
+			if (snprintf(what, size, "mapping of %s", strchr(l, '/') ?: l) >= (int)size)
 				what[size - 1] = 0;
 			return 1;
 		}
@@ -161,11 +237,11 @@ static int add_holder(struct holder **list, size_t *n, pid_t pid, int piddir, co
 
 /* Looks at one process: 1 when it holds one of PATHS (WHAT says how), 0 when not, or when it
  * could not be looked into (then counted in BLIND). */
-static int look_at(int piddir, pid_t pid, char *const *paths, char *what, size_t size,
+static int look_at(int piddir, pid_t pid, const struct targets *t, char *what, size_t size,
 		   struct blind *blind)
 {
 	const char *cap = NULL;
-	int r = fd_match(piddir, paths, what, size, &cap);
+	int r = fd_match(piddir, t, what, size, &cap);
 
 	if (r == 1)
 		return 1;
@@ -173,7 +249,7 @@ static int look_at(int piddir, pid_t pid, char *const *paths, char *what, size_t
 		blind_add(blind, piddir, pid, "fd", r, cap);
 		return 0;
 	}
-	r = maps_match(piddir, paths, what, size);
+	r = maps_match(piddir, t, what, size);
 	if (r < 0)
 		blind_add(blind, piddir, pid, "maps", r, "CAP_SYS_PTRACE");
 	return r == 1;
@@ -185,15 +261,20 @@ static int scan(const char *root, char *const *paths, pid_t except, struct holde
 	_cleanup_free_ char *proc = NULL;
 	struct holder *list = NULL;
 	struct blind blind = {};
+	struct targets t;
 	size_t n = 0;
 	DIR *d;
 	struct dirent *de;
 
-	if (root_join(root, "proc", &proc) < 0)
+	if (root_join(root, "proc", &proc) < 0 || targets_init(&t, paths) < 0) {
+		free(t.ids);
 		return -ENOMEM;
+	}
 	d = opendir(proc);
-	if (!d)
+	if (!d) {
+		free(t.ids);
 		return negative_errno();
+	}
 	while ((de = readdir(d))) {
 		char *end, what[PATH_MAX + 32];
 		long pid = strtol(de->d_name, &end, 10);
@@ -204,15 +285,17 @@ static int scan(const char *root, char *const *paths, pid_t except, struct holde
 		piddir = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (piddir < 0) /* gone */
 			continue;
-		if (!look_at(piddir, (pid_t)pid, paths, what, sizeof(what), &blind))
+		if (!look_at(piddir, (pid_t)pid, &t, what, sizeof(what), &blind))
 			continue;
 		if (add_holder(&list, &n, (pid_t)pid, piddir, what) < 0) {
 			closedir(d);
 			free(list);
+			free(t.ids);
 			return -ENOMEM;
 		}
 	}
 	closedir(d);
+	free(t.ids);
 	*ret = list;
 	*ret_n = n;
 	*ret_blind = blind;
