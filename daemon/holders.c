@@ -261,7 +261,7 @@ static int scan(const char *root, char *const *paths, pid_t except, struct holde
 	_cleanup_free_ char *proc = NULL;
 	struct holder *list = NULL;
 	struct blind blind = {};
-	struct targets t;
+	struct targets t = {};
 	size_t n = 0;
 	DIR *d;
 	struct dirent *de;
