@@ -283,7 +283,9 @@ static int scan(const char *root, char *const *paths, pid_t except, struct holde
 		if (*end || pid <= 0 || pid == getpid() || pid == except)
 			continue;
 		piddir = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (piddir < 0) /* gone */
+		if (piddir < 0 && is_denied(negative_errno())) /* ProtectProc=noaccess */
+			blind_add(&blind, -1, (pid_t)pid, "", negative_errno(), "CAP_SYS_PTRACE");
+		if (piddir < 0) /* gone, or not to be looked into */
 			continue;
 		if (!look_at(piddir, (pid_t)pid, &t, what, sizeof(what), &blind))
 			continue;

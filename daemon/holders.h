@@ -17,7 +17,9 @@ struct holder {
 /* Scans ROOT/proc for processes other than udrvd itself (and EXCEPT, when > 0) whose fds or
  * mappings name one of PATHS (NULL-terminated, absolute as the process sees them): a path
  * ending in '/' matches everything below it ("/sys/devices/.../0000:01:00.0/"), any other
- * exactly ("/dev/uio0" but not "/dev/uio01"). A process is listed once. *RET is NULL and
+ * exactly ("/dev/uio0" but not "/dev/uio01"); an fd or mapping whose device and inode are those
+ * of such a file matches too (under its unit, a restarted udrvd sees the files its predecessor
+ * handed out under paths of mounts that are gone). A process is listed once. *RET is NULL and
  * *RET_N 0 when there are none, and when PATHS is NULL or empty (then without a scan).
  * -EACCES or -EPERM (and nothing listed) when some process's fds or mappings could not be
  * read (another uid's, without CAP_SYS_PTRACE): "none" would then not be known. */
