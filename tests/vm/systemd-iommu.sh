@@ -16,5 +16,5 @@ command -v dpdk-testpmd >/dev/null 2>&1 || {
 	echo "systemd-iommu: dpdk-testpmd not found (apt-get install dpdk-dev)" >&2
 	exit 1
 }
-UDRV_VM_SMP=${UDRV_VM_SMP:-2} UDRV_VM_TIMEOUT=${UDRV_VM_TIMEOUT:-900} \
+UDRV_VM_SMP=${UDRV_VM_SMP:-2} UDRV_VM_TIMEOUT=${UDRV_VM_TIMEOUT:-1200} \
 	exec sh "$srcdir/tests/vm/run" --systemd iommu "$srcdir/tests/vm/systemd.scenario"

@@ -12,5 +12,5 @@ if [ -z "${UDRV_VM_DESTDIR:-}" ] && ! ls "$debs"/udrv_*.deb >/dev/null 2>&1; the
 	exit 1
 fi
 [ -n "${UDRV_VM_DESTDIR:-}" ] || export UDRV_VM_DEBS="$debs"
-UDRV_VM_TIMEOUT=${UDRV_VM_TIMEOUT:-900} exec sh "$srcdir/tests/vm/run" --systemd noiommu \
+UDRV_VM_TIMEOUT=${UDRV_VM_TIMEOUT:-1200} exec sh "$srcdir/tests/vm/run" --systemd noiommu \
 	"$srcdir/tests/vm/systemd.scenario"
