@@ -146,8 +146,10 @@ sd_install_udrv() {
 		# Copies: apt's _apt user must be able to read them.
 		mkdir -p /run/tmp/debs
 		cp "$@" /run/tmp/debs/ && chmod -R a+rX /run/tmp/debs || return 1
-		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-download -q \
-			-o Dpkg::Use-Pty=0 /run/tmp/debs/*.deb || return 1
+		# No network in the guest: this works only because every dependency is
+		# installed already (apt's --no-download rejects local .debs).
+		(cd /run/tmp/debs && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+			-o Dpkg::Use-Pty=0 ./udrv_*.deb ./libudrv0_*.deb) || return 1
 	elif [ -n "${UDRV_VM_DESTDIR:-}" ]; then
 		echo "sd_install_udrv: warning: installing from UDRV_VM_DESTDIR, not from packages"
 		cp -a "$UDRV_VM_DESTDIR"/. / && ldconfig && systemctl daemon-reload &&
