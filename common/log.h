@@ -10,6 +10,10 @@ void log_set_max_level(int level);
 int log_get_max_level(void);
 void log_set_program(const char *name);
 
+/* True when stderr is a journal stream (JOURNAL_STREAM names its device and inode): log lines
+ * then carry their priority as a "<N>" prefix, so `journalctl -p` sees their level. */
+int log_stderr_is_journal(void);
+
 /* Logs at LEVEL; with error != 0, %m means strerror(-error) (or +error). Returns -abs(error). */
 int log_internal(int level, int error, const char *file, int line, const char *func,
 		 const char *format, ...) _printf_(6, 7);

@@ -2,7 +2,6 @@
 /* Audit records: sd_journal_send() with UDRV_* fields, or a log line with the same facts. */
 #include <stdarg.h>
 #include <stdio.h>
-#include <sys/stat.h>
 #include <systemd/sd-journal.h>
 
 #include "audit.h"
@@ -10,19 +9,7 @@
 
 int audit_to_journal(void)
 {
-	static int cached = -1;
-	const char *e;
-	unsigned long long dev, ino;
-	struct stat st;
-	int c = __atomic_load_n(&cached, __ATOMIC_RELAXED); /* lease threads audit too */
-
-	if (c >= 0)
-		return c;
-	e = getenv("JOURNAL_STREAM");
-	c = e && sscanf(e, "%llu:%llu", &dev, &ino) == 2 && fstat(STDERR_FILENO, &st) == 0 &&
-	    st.st_dev == dev && st.st_ino == ino;
-	__atomic_store_n(&cached, c, __ATOMIC_RELAXED);
-	return c;
+	return log_stderr_is_journal();
 }
 
 void audit_event(const char *verdict, const char *slot, uid_t uid, pid_t pid, const char *policy,

@@ -88,9 +88,13 @@ static int uio_dev_prepare(struct uio_dev *u, const struct policy_grant *g)
 		return log_error_errno(r, "%s is bound to %s but has no uio device.", u->slot,
 				       UIO_DRIVER);
 	r = open_uio_node(u, O_RDWR, &u->uio_fd);
-	if (r < 0)
-		return log_error_errno(r, "Failed to open /dev/uio%d for %s: %m", u->uio_num,
-				       u->slot);
+	if (r < 0) {
+		char node[32];
+
+		snprintf(node, sizeof(node), "/dev/uio%d", u->uio_num);
+		return driver_log_node_error(r, node, u->slot, "DeviceAllow=char-uio rw",
+					     "uio_pci_generic");
+	}
 	r = pci_reset(u->devfd, u->config_fd, u->reset, u->saved, &u->reset_method);
 	if (r < 0)
 		return log_error_errno(r, "Failed to reset %s: %m", u->slot);

@@ -313,9 +313,19 @@ static int vfio_dev_attach(struct vfio_dev *v)
 	int r;
 
 	r = open_container(v->root, &v->container_fd);
+	if (r == -EPERM)
+		return driver_log_node_error(r, "/dev/vfio/vfio", v->slot,
+					     "DeviceAllow=/dev/vfio/vfio rw", "vfio_pci");
 	if (r < 0)
 		return log_error_errno(r, "Failed to open a VFIO type1v2 container: %m");
 	r = open_group(v->root, v->group, &v->group_fd);
+	if (r == -EPERM) {
+		char node[32];
+
+		snprintf(node, sizeof(node), "/dev/vfio/%d", v->group);
+		return driver_log_node_error(r, node, v->slot, "DeviceAllow=char-vfio rw",
+					     "vfio_pci");
+	}
 	if (r < 0)
 		return log_error_errno(r, "Failed to open /dev/vfio/%d for %s: %m%s", v->group,
 				       v->slot, r == -EBUSY ? " (another process holds it)" : "");

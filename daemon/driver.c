@@ -82,9 +82,27 @@ int driver_ensure_loaded(const char *root, const char *driver, const char *modul
 	if (waitpid(pid, &status, 0) < 0)
 		return log_error_errno(errno, "Failed to wait for modprobe: %m");
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return log_error_errno(ENOENT, "modprobe %s failed; is the module installed?",
-				       module);
+		return log_error_errno(
+			ENOENT,
+			"modprobe %s failed; is the module installed? (udrvd.service "
+			"loads no module itself: it has modprobe@%s.service load it "
+			"before udrvd starts)",
+			module, module);
 	return open_dir(root, rel, &fd);
+}
+
+int driver_log_node_error(int r, const char *node, const char *slot, const char *rule,
+			  const char *module)
+{
+	if (r != -EPERM)
+		return log_error_errno(r, "Failed to open %s for %s: %m", node, slot);
+	return log_error_errno(
+		r,
+		"Failed to open %s for %s: %m. udrvd's device cgroup forbids it: udrvd.service "
+		"allows it through %s, which systemd resolves when the unit starts, and %s was "
+		"not loaded then. udrvd.service loads it first (Wants=modprobe@%s.service); if "
+		"the unit was changed, run `modprobe %s` and `systemctl restart udrvd.service`.",
+		node, slot, rule, module, module, module);
 }
 
 int driver_move_to(const char *root, const char *slot, const char *driver)

@@ -25,3 +25,10 @@ int driver_current(const char *root, const char *slot, char **ret);
 /* Gives SLOT back as its record under ROOT/run/udrvd/devices says (driver and
  * driver_override), then removes the record; without a record, leaves it unbound. */
 void driver_give_back(const char *root, const char *slot);
+
+/* Logs, at error level, that NODE (e.g. "/dev/uio0") could not be opened for SLOT, and
+ * returns R. For -EPERM, which root gets only from its device cgroup, it names RULE (the
+ * unit's "DeviceAllow=char-uio") and what to do: the rule is resolved when the unit
+ * starts, so MODULE must be loaded before udrvd is. */
+int driver_log_node_error(int r, const char *node, const char *slot, const char *rule,
+			  const char *module);

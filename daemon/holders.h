@@ -17,8 +17,12 @@ struct holder {
 /* Scans ROOT/proc for processes other than udrvd itself (and EXCEPT, when > 0) whose fds or
  * mappings name one of PATHS (NULL-terminated, absolute as the process sees them): a path
  * ending in '/' matches everything below it ("/sys/devices/.../0000:01:00.0/"), any other
- * exactly ("/dev/uio0" but not "/dev/uio01"). A process is listed once. *RET is NULL and
- * *RET_N 0 when there are none, and when PATHS is NULL or empty (then without a scan). */
+ * exactly ("/dev/uio0" but not "/dev/uio01"); an fd or mapping whose device and inode are those
+ * of such a file matches too (under its unit, a restarted udrvd sees the files its predecessor
+ * handed out under paths of mounts that are gone). A process is listed once. *RET is NULL and
+ * *RET_N 0 when there are none, and when PATHS is NULL or empty (then without a scan).
+ * -EACCES or -EPERM (and nothing listed) when some process's fds or mappings could not be
+ * read (another uid's, without CAP_SYS_PTRACE): "none" would then not be known. */
 int holders_find(const char *root, char *const *paths, pid_t except, struct holder **ret,
 		 size_t *ret_n);
 
@@ -30,7 +34,9 @@ int holders_paths(const char *root, const char *slot, const char *extra, char **
 /* Deals with the holders of PATHS before SLOT goes back: with KILL each gets SIGKILL and
  * udrvd waits up to 2 s for all to go (their mappings go with them), else each is named at
  * error level. Every one is logged and audited (UID, POLICY, and WHEN: "after its lease
- * ended", "with no lease after a restart"). */
+ * ended", "with no lease after a restart"). Processes that could not be looked into are
+ * named at error level with the capability that is missing and audited as
+ * "holders-unchecked": SLOT then goes back not known to be free. */
 void holders_deal(const char *root, char *const *paths, const char *slot, bool kill_them, uid_t uid,
 		  const char *policy, const char *when);
 

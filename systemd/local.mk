@@ -8,5 +8,5 @@ dist_noinst_DATA = systemd/udrvd.socket
 systemd/udrvd.service: systemd/udrvd.service.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) systemd && sed -e 's|@sbindir[@]|$(sbindir)|g' $< >$@
 
-TESTS += tests/fixture/units-verify.sh
-EXTRA_DIST += tests/fixture/units-verify.sh
+TESTS += tests/fixture/units-verify.sh tests/fixture/log-journal.sh
+EXTRA_DIST += tests/fixture/units-verify.sh tests/fixture/log-journal.sh docs/SANDBOX.md

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "grants.h"
 #include "holders.h"
@@ -110,12 +111,49 @@ static void test_find(void **state)
 	assert_int_equal(system(path), 0);
 }
 
+/* A file handed out by a udrvd that ran in another mount namespace reads back through
+ * /proc/PID/fd and maps under another path: device and inode still match it. */
+static void test_find_ident(void **state)
+{
+	char tmpl[] = "/tmp/udrv-proc-XXXXXX";
+	char *root = mkdtemp(tmpl), cmd[2048], node[256], dir[256];
+	char *paths[] = {dir, node, NULL};
+	struct holder *h = NULL;
+	struct stat st;
+	size_t n = 0;
+
+	assert_non_null(root);
+	snprintf(node, sizeof(node), "%s/dev/uio0", root);
+	snprintf(dir, sizeof(dir), "%s/sys/dev0/", root);
+	snprintf(cmd, sizeof(cmd),
+		 "set -e; cd '%s'; mkdir -p dev sys/dev0 gone proc/201/fd proc/202/fd; "
+		 ": >dev/uio0; : >sys/dev0/resource0; ln dev/uio0 gone/uio0; "
+		 "echo a >proc/201/comm; echo b >proc/202/comm; : >proc/201/maps; "
+		 "ln -s '%s/gone/uio0' proc/201/fd/5",
+		 root, root);
+	assert_int_equal(system(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "%s/sys/dev0/resource0", root);
+	assert_int_equal(stat(cmd, &st), 0);
+	snprintf(cmd, sizeof(cmd), "echo '1-2 rw-s 0 %x:%x %llu /resource0' >'%s/proc/202/maps'",
+		 major(st.st_dev), minor(st.st_dev), (unsigned long long)st.st_ino, root);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(holders_find(root, paths, 0, &h, &n), 0);
+	assert_int_equal(n, 2);
+	for (size_t i = 0; i < n; i++)
+		assert_true(h[i].pid == 201 ? startswith(h[i].what, "fd 5 on ")
+					    : streq(h[i].what, "mapping of /resource0"));
+	free(h);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_grant_table),
 		cmocka_unit_test(test_maps_line),
 		cmocka_unit_test(test_find),
+		cmocka_unit_test(test_find_ident),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

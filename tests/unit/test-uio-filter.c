@@ -52,8 +52,8 @@ static void fixture_done(struct fixture *x)
 	free(x->u.plan);
 	closep(&x->u.config_fd);
 	closep(&x->u.devfd);
-	if (asprintf(&cmd, "rm -rf '%s'", x->dir) >= 0)
-		(void)system(cmd);
+	if (asprintf(&cmd, "rm -rf '%s'", x->dir) >= 0 && system(cmd) != 0)
+		fprintf(stderr, "warning: could not remove %s\n", x->dir);
 }
 
 static int setup_edu(void **state)

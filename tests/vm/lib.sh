@@ -124,3 +124,58 @@ finish() {
 	echo "# all $_vm_checks checks passed"
 	exit 0
 }
+
+# In the systemd mode (tests/vm/run --systemd):
+
+# sd_install_udrv: installs udrv as a user would. With UDRV_VM_DEBS (a host directory
+# holding udrv_*.deb and libudrv0_*.deb): `apt install` of those, offline; their
+# maintainer scripts enable and start udrvd.socket. With UDRV_VM_DESTDIR instead (a
+# `make install DESTDIR=` tree, for developing the scenarios before packages exist): that
+# tree copied over /, then what the packages' scripts would do. Fails with neither.
+sd_install_udrv() {
+	if [ -n "${UDRV_VM_DEBS:-}" ]; then
+		set -- "$UDRV_VM_DEBS"/udrv_*.deb "$UDRV_VM_DEBS"/libudrv0_*.deb
+		for _vm_deb in "$@"; do
+			[ -f "$_vm_deb" ] || {
+				echo "sd_install_udrv: no udrv_*.deb and libudrv0_*.deb in $UDRV_VM_DEBS" >&2
+				return 1
+			}
+		done
+		# man-db's trigger would rebuild the whole man index: minutes under TCG.
+		rm -f /var/lib/man-db/auto-update
+		# Copies: apt's _apt user must be able to read them.
+		mkdir -p /run/tmp/debs
+		cp "$@" /run/tmp/debs/ && chmod -R a+rX /run/tmp/debs || return 1
+		# No network in the guest: this works only because every dependency is
+		# installed already (apt's --no-download rejects local .debs).
+		(cd /run/tmp/debs && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+			-o Dpkg::Use-Pty=0 ./udrv_*.deb ./libudrv0_*.deb) || return 1
+	elif [ -n "${UDRV_VM_DESTDIR:-}" ]; then
+		echo "sd_install_udrv: warning: installing from UDRV_VM_DESTDIR, not from packages"
+		cp -a "$UDRV_VM_DESTDIR"/. / && ldconfig && systemctl daemon-reload &&
+			systemctl enable --now udrvd.socket || return 1
+	else
+		echo "sd_install_udrv: set UDRV_VM_DEBS to a directory with udrv's .debs (scripts/test builds them)" >&2
+		return 1
+	fi
+}
+
+# sd_journal ARGS...: udrvd's journal entries (journalctl -u udrvd.service ARGS, messages
+# only), after flushing what journald still holds.
+sd_journal() {
+	journalctl --sync 2>/dev/null
+	journalctl -q --no-pager -o cat -u udrvd.service "$@"
+}
+
+# sd_wait SECONDS CMD [ARGS...]: runs CMD every 0.1 s until it succeeds or SECONDS (of
+# guest uptime, however slow each try is under TCG) pass.
+sd_wait() {
+	read -r _vm_up _vm_rest </proc/uptime
+	_vm_end=$((${_vm_up%.*} + $1))
+	shift
+	until "$@"; do
+		read -r _vm_up _vm_rest </proc/uptime
+		[ "${_vm_up%.*}" -lt "$_vm_end" ] || return 1
+		sleep 0.1
+	done
+}

@@ -1,0 +1,20 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# make check test: udrv's .debs installed in a guest booted by Debian's own systemd (iommu profile), udrvd run only by its units (tests/vm/systemd.scenario).
+#
+# The packages come from UDRV_VM_DEBS, else from $UDRV_BUILDDIR/debs (make check builds
+# them there first). Without packages the test fails: it checks what users install.
+set -eu
+srcdir=${UDRV_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+debs=${UDRV_VM_DEBS:-${UDRV_BUILDDIR:-.}/debs}
+if [ -z "${UDRV_VM_DESTDIR:-}" ] && ! ls "$debs"/udrv_*.deb >/dev/null 2>&1; then
+	echo "systemd-iommu: no udrv_*.deb in '$debs': build the packages first (make check does) or set UDRV_VM_DEBS" >&2
+	exit 1
+fi
+[ -n "${UDRV_VM_DESTDIR:-}" ] || export UDRV_VM_DEBS="$debs"
+command -v dpdk-testpmd >/dev/null 2>&1 || {
+	echo "systemd-iommu: dpdk-testpmd not found (apt-get install dpdk-dev)" >&2
+	exit 1
+}
+UDRV_VM_SMP=${UDRV_VM_SMP:-2} UDRV_VM_TIMEOUT=${UDRV_VM_TIMEOUT:-1200} \
+	exec sh "$srcdir/tests/vm/run" --systemd iommu "$srcdir/tests/vm/systemd.scenario"
