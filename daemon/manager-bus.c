@@ -13,6 +13,7 @@
 #include "backend-uio.h"
 #include "backend-vfio.h"
 #include "driver.h"
+#include "fault.h"
 #include "lease.h"
 #include "log.h"
 #include "macro.h"
@@ -387,6 +388,7 @@ static int do_acquire(sd_bus_message *msg, struct connection *c, bool node, sd_b
 	a.uio = NULL;
 	a.vfio = NULL;
 	a.ctl[0] = -1;
+	FAULT_POINT(ACQUIRE_LEASE_MADE);
 	l->node = vfio && node;
 	if (!l->vfio) {
 		r = acquire_irq(&a, l, g);
@@ -403,11 +405,13 @@ static int do_acquire(sd_bus_message *msg, struct connection *c, bool node, sd_b
 		return sd_bus_error_setf(error, UDRV_ERROR_FAILED, "could not serve %s's lease: %s",
 					 a.slot, strerror(-r));
 	}
+	FAULT_POINT(ACQUIRE_BEFORE_REPLY);
 	r = reply_fds(msg, l, a.ctl[1], a.fds, a.names, a.n, policy_file_get_name(a.decision.file));
 	if (r < 0) {
 		lease_end(l, "the reply could not be sent");
 		return r;
 	}
+	FAULT_POINT(ACQUIRE_REPLIED);
 	audit_event("granted", a.slot, c->uid, c->pid, policy_file_get_name(a.decision.file), "%s",
 		    a.decision.reason);
 	log_info("Granted %s to uid %u (pid %d, %s) by %s: %s; backend %s%s, reset %s.", a.slot,
@@ -648,7 +652,9 @@ static int method_grant_user(sd_bus_message *msg, void *userdata, sd_bus_error *
 		r = grant_table_put(&m->grants, &g);
 		if (r < 0)
 			return r;
+		FAULT_POINT(GRANT_IN_MEMORY);
 		(void)manager_save_grants(m);
+		FAULT_POINT(GRANT_SAVED);
 		audit_event("standing-grant", g.slot, uid, c->pid, policy_file_get_name(match),
 			    "uid %u granted %s to uid %u%s", (unsigned)c->uid, g.slot,
 			    (unsigned)uid, duration ? " for a limited time" : "");
