@@ -31,7 +31,7 @@ static struct {
 	int leases, clients, calls, seconds;
 	unsigned uid_base;
 	pid_t udrvd;
-} opt = {.leases = 256, .clients = 1000, .calls = 20, .seconds = 3, .uid_base = 20000};
+} opt = {.leases = 256, .clients = 1000, .calls = 10, .seconds = 3, .uid_base = 20000};
 
 static char **slots;
 static int n_slots;
