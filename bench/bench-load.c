@@ -492,7 +492,8 @@ int main(int argc, char **argv)
 	uint64_t t0 = now_ns();
 	while (waitpid(-1, NULL, 0) > 0)
 		;
-	for (int i = 0; i < 200 && (left = leases_recorded()) != 0; i++)
+	/* Each end joins the lease's threads, resets, scans /proc for holders: give it time. */
+	for (int i = 0; i < 3000 && (left = leases_recorded()) != 0; i++)
 		usleep(50000);
 	printf("leases_left %d\nrelease_all_ms %.0f\n", left, (now_ns() - t0) / 1e6);
 	sample(&rss, &fds);
