@@ -25,4 +25,21 @@ bench: udrvd$(EXEEXT) udrvctl$(EXEEXT) lib/libudrv.la $(bench_programs)
 	UDRV_SRCDIR='$(abs_top_srcdir)' UDRV_BUILDDIR='$(abs_top_builddir)' QEMU='$(QEMU)' \
 	BENCH_CONFIG='CC=$(CC) CFLAGS=$(CFLAGS) $(SANITIZER_CFLAGS)' \
 	$(SHELL) '$(top_srcdir)/bench/run-bench' --output '$(BENCHMARKS_MD)' $(BENCH_ARGS)
+	$(MAKE) $(AM_MAKEFLAGS) bench-load
 .PHONY: bench
+
+# The load bench (bench/run-load): leases and clients against udrvd on a generated fixture
+# tree, on the host (no VM). `make bench` runs it after the VM part; `make bench-load` alone.
+# tests/fixture/load-smoke.sh runs it small in make check.
+check_PROGRAMS += bench/bench-load
+bench_bench_load_SOURCES = bench/bench-load.c
+bench_bench_load_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/lib
+bench_bench_load_CFLAGS = $(AM_CFLAGS) $(LIBSYSTEMD_CFLAGS)
+bench_bench_load_LDADD = lib/libudrv.la $(LIBSYSTEMD_LIBS)
+bench_bench_load_LDFLAGS = $(AM_LDFLAGS) -no-install
+EXTRA_DIST += bench/run-load
+bench-load: udrvd$(EXEEXT) udrvctl$(EXEEXT) bench/bench-load$(EXEEXT)
+	UDRV_SRCDIR='$(abs_top_srcdir)' UDRV_BUILDDIR='$(abs_top_builddir)' \
+	BENCH_CONFIG='CFLAGS=$(CFLAGS) $(SANITIZER_CFLAGS)' \
+	$(SHELL) '$(top_srcdir)/bench/run-load' --output '$(BENCHMARKS_MD)' $(BENCH_LOAD_ARGS)
+.PHONY: bench-load

@@ -3,6 +3,7 @@
 noinst_LTLIBRARIES += common/libudrv-common.la
 common_libudrv_common_la_SOURCES = \
 	common/macro.h \
+	common/fault.c common/fault.h \
 	common/log.c common/log.h \
 	common/ratelimit.c common/ratelimit.h \
 	common/strv.c common/strv.h \

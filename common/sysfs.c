@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include "fault.h"
 #include "macro.h"
 #include "sysfs.h"
 
@@ -218,6 +219,7 @@ int write_file_atomic(int dirfd, const char *name, const char *tmp_name, const c
 	}
 	if (r == 0 && fsync(fd) < 0)
 		r = negative_errno();
+	FAULT_POINT(WRITE_BEFORE_RENAME);
 	if (r == 0 && renameat(dirfd, tmp_name, dirfd, name) < 0)
 		r = negative_errno();
 	if (r < 0)

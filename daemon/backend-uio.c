@@ -7,6 +7,7 @@
 
 #include "backend-uio.h"
 #include "driver.h"
+#include "fault.h"
 #include "log.h"
 #include "macro.h"
 #include "reset.h"
@@ -95,9 +96,11 @@ static int uio_dev_prepare(struct uio_dev *u, const struct policy_grant *g)
 		return driver_log_node_error(r, node, u->slot, "DeviceAllow=char-uio rw",
 					     "uio_pci_generic");
 	}
+	FAULT_POINT(ACQUIRE_UIO_OPENED);
 	r = pci_reset(u->devfd, u->config_fd, u->reset, u->saved, &u->reset_method);
 	if (r < 0)
 		return log_error_errno(r, "Failed to reset %s: %m", u->slot);
+	FAULT_POINT(ACQUIRE_RESET);
 	u->bus_master = g->dma == POLICY_DMA_UNSAFE;
 	if (u->bus_master)
 		log_warning("%s: DMA=unsafe: bus mastering on without an IOMMU; the holder can "
@@ -107,6 +110,7 @@ static int uio_dev_prepare(struct uio_dev *u, const struct policy_grant *g)
 				      u->bus_master ? 0 : PCI_CMD_MASTER);
 	if (r < 0)
 		return log_error_errno(r, "Failed to set bus mastering of %s: %m", u->slot);
+	FAULT_POINT(ACQUIRE_BUS_MASTER);
 	return 0;
 }
 
@@ -198,6 +202,7 @@ int uio_dev_open(const char *root, const struct pci_device *dev, const struct po
 		uio_dev_free(u);
 		return r;
 	}
+	FAULT_POINT(ACQUIRE_RECORDED);
 	r = driver_ensure_loaded(root, UIO_DRIVER, UIO_DRIVER);
 	if (r >= 0)
 		r = driver_move_to(root, dev->slot, UIO_DRIVER);
@@ -252,6 +257,7 @@ int uio_dev_client_fds(struct uio_dev *u, const struct pci_device *dev,
 	r = open_uio_node(u, O_RDONLY, &fds[n]);
 	if (r < 0 || (n++, strv_push(&names, "irq")) < 0)
 		goto fail;
+	FAULT_POINT(ACQUIRE_FDS_OPENED);
 	*ret_fds = TAKE_PTR(fds);
 	*ret_names = TAKE_PTR(names);
 	*ret_n = n;
@@ -407,8 +413,10 @@ void uio_dev_close(struct uio_dev *u)
 		(void)pci_reset_for_give_back(u->slot, u->devfd, u->config_fd, u->reset, u->saved,
 					      u->reset_method && u->clean_valid ? u->clean : NULL,
 					      NULL);
+	FAULT_POINT(END_RESET);
 	closep(&u->uio_fd);
 	u->uio_fd = -1;
+	FAULT_POINT(END_UIO_CLOSED);
 	driver_give_back(u->root, u->slot);
 	uio_dev_free(u);
 }
@@ -443,6 +451,7 @@ int uio_dev_recover(const char *root, const char *slot)
 	if (cfg >= 0 && pci_config_read(cfg, 0, hdr, sizeof(hdr)) >= 0)
 		(void)pci_reset_for_give_back(slot, devfd, cfg, POLICY_RESET_AUTO, hdr, NULL,
 					      &method);
+	FAULT_POINT(RECOVER_RESET);
 	log_notice("Giving back %s, prepared by a previous udrvd (reset: %s).", slot,
 		   method ?: "failed");
 	driver_give_back(root, slot);

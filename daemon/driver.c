@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 
 #include "driver.h"
+#include "fault.h"
 #include "log.h"
 #include "macro.h"
 #include "state.h"
@@ -115,6 +116,7 @@ int driver_move_to(const char *root, const char *slot, const char *driver)
 	r = write_under(root, dev, "driver_override", driver);
 	if (r < 0)
 		return log_error_errno(r, "Failed to set driver_override of %s: %m", slot);
+	FAULT_POINT(ACQUIRE_OVERRIDE);
 	r = driver_current(root, slot, &cur);
 	if (r < 0)
 		return r;
@@ -123,6 +125,7 @@ int driver_move_to(const char *root, const char *slot, const char *driver)
 		if (r < 0)
 			return log_error_errno(r, "Failed to unbind %s from %s: %m", slot, cur);
 	}
+	FAULT_POINT(ACQUIRE_UNBOUND);
 	if (!cur || !streq(cur, driver)) {
 		r = write_under(root, "sys/bus/pci", "drivers_probe", slot);
 		if (r < 0)
@@ -134,6 +137,7 @@ int driver_move_to(const char *root, const char *slot, const char *driver)
 	if (!now || !streq(now, driver))
 		return log_error_errno(EIO, "%s did not bind to %s (bound to %s).", slot, driver,
 				       now ? now : "nothing");
+	FAULT_POINT(ACQUIRE_BOUND);
 	return 0;
 }
 
@@ -154,12 +158,14 @@ int driver_restore(const char *root, const char *slot, const char *original, con
 					?: log_warning_errno(r, "Failed to unbind %s from %s: %m",
 							     slot, cur);
 	}
+	FAULT_POINT(GIVEBACK_UNBOUND);
 	/* An empty write clears driver_override. */
 	r = write_under(root, dev, "driver_override", override ? override : "\n");
 	if (r < 0)
 		first = first
 				?: log_warning_errno(r, "Failed to reset driver_override of %s: %m",
 						     slot);
+	FAULT_POINT(GIVEBACK_OVERRIDE);
 	if (original && (!cur || !streq(cur, original))) {
 		r = driver_write(root, original, "bind", slot);
 		if (r < 0)
@@ -167,6 +173,7 @@ int driver_restore(const char *root, const char *slot, const char *original, con
 					?: log_warning_errno(r, "Failed to rebind %s to %s: %m",
 							     slot, original);
 	}
+	FAULT_POINT(GIVEBACK_REBOUND);
 	return first;
 }
 
@@ -185,6 +192,8 @@ void driver_give_back(const char *root, const char *slot)
 	r = driver_restore(root, slot, rec.original_driver, rec.original_override);
 	if (r >= 0)
 		log_info("%s given back to %s.", slot, rec.original_driver ?: "no driver");
+	FAULT_POINT(GIVEBACK_RECORD_KEPT);
 	(void)state_remove(root, slot);
+	FAULT_POINT(GIVEBACK_RECORD_GONE);
 	device_record_done(&rec);
 }

@@ -12,6 +12,7 @@
 #include "audit.h"
 #include "backend-uio.h"
 #include "backend-vfio.h"
+#include "fault.h"
 #include "holders.h"
 #include "lease.h"
 #include "log.h"
@@ -157,6 +158,7 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 		return 0;
 	}
 	if (usec >= l->revoke_deadline) {
+		FAULT_POINT(REVOKE_EXPIRED);
 		lease_end(l, "its revoke grace period is over");
 		return 0;
 	}
@@ -236,7 +238,9 @@ void lease_revoke(struct lease *l, const char *why)
 		   (unsigned)l->uid, (int)l->pid, l->comm, why);
 	audit_event("revoked", l->slot, l->uid, l->pid, policy_file_get_name(l->policy),
 		    "Lease on %s revoked: %s", l->slot, why);
+	FAULT_POINT(REVOKE_BEGUN);
 	lease_tell_and_close(l, -ECANCELED);
+	FAULT_POINT(REVOKE_TOLD);
 	if (find_holders(l, &h, &n) >= 0 && n == 0) {
 		l->no_holders = true;
 		lease_end(l, why);
@@ -249,6 +253,7 @@ void lease_revoke(struct lease *l, const char *why)
 		return;
 	}
 	l->revoke_deadline += g->revoke_grace_usec;
+	FAULT_POINT(REVOKE_WAITING);
 }
 
 /* vfio-pci cannot be unbound while a process still holds the group (unbinding would block):
@@ -283,11 +288,13 @@ void lease_end(struct lease *l, const char *why)
 		 (int)l->pid, l->comm, why);
 	lease_tell_and_close(l, l->revoking ? -ECANCELED : 0);
 	lease_fast_done(l); /* no thread of the lease's runs after this */
+	FAULT_POINT(END_TOLD);
 	l->timer = sd_event_source_disable_unref(l->timer);
 	closep(&l->unmask_fd);
 	l->poll = irq_poll_free(l->poll);
 	if (!l->device_gone && !l->no_holders)
 		deal_with_holders(l);
+	FAULT_POINT(END_HOLDERS);
 	manager_remove_lease(l->manager, l);
 	audit_event("ended", l->slot, l->uid, l->pid, policy_file_get_name(l->policy),
 		    "Lease on %s ended: %s", l->slot, why);

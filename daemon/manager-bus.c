@@ -17,6 +17,7 @@
 #include "backend-vfio.h"
 #include "bus-input.h"
 #include "driver.h"
+#include "fault.h"
 #include "lease.h"
 #include "log.h"
 #include "macro.h"
@@ -408,6 +409,7 @@ static int do_acquire(sd_bus_message *msg, struct connection *c, bool node, sd_b
 	a.uio = NULL;
 	a.vfio = NULL;
 	a.ctl[0] = -1;
+	FAULT_POINT(ACQUIRE_LEASE_MADE);
 	l->node = vfio && node;
 	if (!l->vfio) {
 		r = acquire_irq(&a, l, g);
@@ -424,11 +426,13 @@ static int do_acquire(sd_bus_message *msg, struct connection *c, bool node, sd_b
 		return sd_bus_error_setf(error, UDRV_ERROR_FAILED, "could not serve %s's lease: %s",
 					 a.slot, strerror(-r));
 	}
+	FAULT_POINT(ACQUIRE_BEFORE_REPLY);
 	r = reply_fds(msg, l, a.ctl[1], a.fds, a.names, a.n, policy_file_get_name(a.decision.file));
 	if (r < 0) {
 		lease_end(l, "the reply could not be sent");
 		return r;
 	}
+	FAULT_POINT(ACQUIRE_REPLIED);
 	audit_event("granted", a.slot, c->uid, c->pid, policy_file_get_name(a.decision.file), "%s",
 		    a.decision.reason);
 	log_info("Granted %s to uid %u (pid %d, %s) by %s: %s; backend %s%s, reset %s.", a.slot,
@@ -678,7 +682,9 @@ static int method_grant_user(sd_bus_message *msg, void *userdata, sd_bus_error *
 		r = grant_table_put(&m->grants, &g);
 		if (r < 0)
 			return r;
+		FAULT_POINT(GRANT_IN_MEMORY);
 		(void)manager_save_grants(m);
+		FAULT_POINT(GRANT_SAVED);
 		audit_event("standing-grant", g.slot, uid, c->pid, policy_file_get_name(match),
 			    "uid %u granted %s to uid %u %s%" PRIu64 "%s", (unsigned)c->uid, g.slot,
 			    (unsigned)uid, g.until_usec ? "until realtime " : "", g.until_usec,

@@ -15,6 +15,7 @@
 #include "audit.h"
 #include "backend-uio.h"
 #include "backend-vfio.h"
+#include "fault.h"
 #include "holders.h"
 #include "lease.h"
 #include "log.h"
@@ -358,6 +359,7 @@ static void recover_devices(struct manager *m)
 		log_warning_errno(r, "Failed to read udrvd's device records: %m");
 		return;
 	}
+	FAULT_POINT(RECOVER_LISTED);
 	for (char **s = slots; s && *s; s++) {
 		struct device_record rec = {};
 		bool vfio = false;
@@ -367,6 +369,7 @@ static void recover_devices(struct manager *m)
 		device_record_done(&rec);
 		/* A holder from before the restart may still map it: it must go first. */
 		manager_clear_holders(m, *s);
+		FAULT_POINT(RECOVER_HOLDERS);
 		/* vfio-pci must not be unbound while someone holds the group: its own path. */
 		(void)(vfio ? vfio_dev_recover(m->root, *s) : uio_dev_recover(m->root, *s));
 	}
@@ -395,6 +398,7 @@ int manager_start(struct manager *m)
 	if (r < 0)
 		return r;
 	recover_devices(m);
+	FAULT_POINT(RECOVER_DONE);
 	load_grants(m);
 	r = hotplug_start(m);
 	if (r < 0)

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <systemd/sd-daemon.h>
 
+#include "fault.h"
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
@@ -39,6 +40,7 @@ int main(int argc, char **argv)
 	int c, r;
 
 	log_set_program("udrvd");
+	fault_points_setup(argc, argv);
 	while ((c = getopt_long(argc, argv, "hv", options, NULL)) >= 0) {
 		switch (c) {
 		case OPT_ROOT:

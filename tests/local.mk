@@ -27,7 +27,9 @@ fixture_tests = \
 	tests/fixture/slot-games.sh \
 	tests/fixture/daemon-lease.sh \
 	tests/fixture/daemon-admin.sh \
-	tests/fixture/readme.sh
+	tests/fixture/readme.sh \
+	tests/fixture/fault-points.sh \
+	tests/fixture/load-smoke.sh
 TESTS += $(fixture_tests)
 # Drives a lease's fast path from several threads (tests/fixture/daemon-lease.sh).
 check_PROGRAMS += tests/fixture/ctl-stress

@@ -41,3 +41,11 @@ distclean-local: vm-distclean-local
 vm-distclean-local:
 	rm -rf tests/vm/cache debs
 .PHONY: vm-distclean-local
+
+# udrvd killed at every fault point (tests/vm/crash.scenario). Only a build configured with
+# --enable-fault-points has them (scripts/test's does; a release never);
+# tests/fixture/fault-points.sh checks either kind of build.
+if FAULT_POINTS
+TESTS += tests/vm/crash-noiommu.sh
+endif
+EXTRA_DIST += tests/vm/crash-noiommu.sh tests/vm/crash.scenario
