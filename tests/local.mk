@@ -29,7 +29,8 @@ fixture_tests = \
 	tests/fixture/daemon-admin.sh \
 	tests/fixture/readme.sh \
 	tests/fixture/fault-points.sh \
-	tests/fixture/load-smoke.sh
+	tests/fixture/load-smoke.sh \
+	tests/fixture/socket-activation.sh
 TESTS += $(fixture_tests)
 # Drives a lease's fast path from several threads (tests/fixture/daemon-lease.sh).
 check_PROGRAMS += tests/fixture/ctl-stress
