@@ -24,7 +24,7 @@
 #define BUS_PATH "/org/udrv/Manager1"
 #define BUS_IFACE "org.udrv.Manager1"
 #define LEASES_PER_UID 16 /* udrvd's cap on one uid's leases */
-#define CONNS_PER_UID 30 /* under udrvd's per-uid burst of 32 new connections (cap 64) */
+#define CONNS_PER_UID 30  /* under udrvd's per-uid burst of 32 new connections (cap 64) */
 
 static struct {
 	const char *socket, *slots_file, *udrvctl, *root;

@@ -262,14 +262,16 @@ static int listen_socket(struct manager *m)
 		int flags;
 
 		if (sd_is_socket_unix(SD_LISTEN_FDS_START, SOCK_STREAM, 1, NULL, 0) <= 0)
-			return log_error_errno(EINVAL, "The socket systemd passed is not a listening "
-						       "AF_UNIX stream socket: check udrvd.socket.");
+			return log_error_errno(EINVAL,
+					       "The socket systemd passed is not a listening "
+					       "AF_UNIX stream socket: check udrvd.socket.");
 		m->listen_fd = SD_LISTEN_FDS_START;
 		/* systemd passes it blocking: on_accept() takes connections until EAGAIN, and a
 		 * blocking accept4() there would stop the whole loop once the backlog is empty. */
 		flags = fcntl(m->listen_fd, F_GETFL);
 		if (flags < 0 || fcntl(m->listen_fd, F_SETFL, flags | O_NONBLOCK) < 0)
-			return log_error_errno(errno, "Failed to make systemd's socket non-blocking: %m");
+			return log_error_errno(errno,
+					       "Failed to make systemd's socket non-blocking: %m");
 		return 0;
 	}
 	if (root_join(m->root, "run/udrvd", &dir) < 0 ||
