@@ -26,7 +26,6 @@ struct uio_dev {
 	enum policy_reset reset;
 	bool bus_master;
 	struct config_filter *filter; /* the client's view of config space, from the clean config */
-	struct config_write_plan *plan; /* scratch for the filter's plans, allocated once */
 	/* The last refused client write; REPORT the first time for its register in this lease. */
 	struct {
 		bool report;

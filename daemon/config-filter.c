@@ -44,14 +44,16 @@ struct region {
 
 struct config_filter {
 	size_t size;
-	uint8_t write[CONFIG_SPACE_EXPRESS]; /* bits the client may change */
-	uint8_t virt[CONFIG_SPACE_EXPRESS];  /* bits read from and written to the shadow */
+	/* Per byte of config space, SIZE entries each, in the same allocation as the filter: a
+	 * 256-byte function costs 2 KiB, not the 36 KiB of PCIe's 4096 (a lease has one). */
+	uint8_t *write; /* bits the client may change */
+	uint8_t *virt;	/* bits read from and written to the shadow */
 	/* Write-1-to-clear and other status bits the device changes: writes to them are dropped
 	 * whatever the value, and read-modify-writes write them as 0. */
-	uint8_t drop[CONFIG_SPACE_EXPRESS];
-	uint8_t flags[CONFIG_SPACE_EXPRESS];
-	uint16_t owner[CONFIG_SPACE_EXPRESS]; /* region index + 1; 0 when unclaimed */
-	uint8_t shadow[CONFIG_SPACE_EXPRESS];
+	uint8_t *drop;
+	uint8_t *flags;
+	uint16_t *owner; /* region index + 1; 0 when unclaimed */
+	uint8_t *shadow;
 	unsigned n_bars;
 	uint32_t bar_mask[6]; /* sizing: shadow BAR = (written & mask) | type bits */
 	uint32_t bar_type[6];
@@ -62,8 +64,10 @@ struct config_filter {
 	unsigned af_ctrl;
 	bool af_flr;
 	uint16_t building; /* owner value of the region whose permissions are being set */
-	size_t n_regions;
-	struct region regions[MAX_REGIONS];
+	size_t n_regions, max_regions;
+	struct region
+		*regions; /* MAX_REGIONS for 4096 bytes, the header and capabilities for 256 */
+	uint16_t data[];  /* the arrays above */
 };
 
 /* Whether the region being built alone owns byte OFF. */
@@ -107,7 +111,7 @@ static struct region *region_add(struct config_filter *f, enum region_kind kind,
 {
 	struct region *r;
 
-	if (f->n_regions >= MAX_REGIONS)
+	if (f->n_regions >= f->max_regions)
 		return NULL;
 	len = MIN(len, f->size - start);
 	r = &f->regions[f->n_regions++];
@@ -322,6 +326,29 @@ static void raw_ranges(struct config_filter *f, const struct config_filter_optio
 		}
 }
 
+/* One allocation: the filter, its regions, then owner (2 bytes a byte) and the five byte maps. */
+static struct config_filter *filter_alloc(size_t size)
+{
+	size_t regions = size == CONFIG_SPACE_EXPRESS ? MAX_REGIONS : 1 + MAX_CAPS;
+	struct config_filter *f =
+		calloc(1, sizeof(*f) + regions * sizeof(struct region) + size * 7);
+	uint8_t *p;
+
+	if (!f)
+		return NULL;
+	f->size = size;
+	f->max_regions = regions;
+	f->regions = (struct region *)f->data;
+	f->owner = (uint16_t *)(f->regions + regions);
+	p = (uint8_t *)(f->owner + size);
+	f->write = p;
+	f->virt = p + size;
+	f->drop = p + 2 * size;
+	f->flags = p + 3 * size;
+	f->shadow = p + 4 * size;
+	return f;
+}
+
 int config_filter_new(const uint8_t *image, size_t size,
 		      const struct pci_resource res[PCI_NUM_RESOURCES],
 		      const struct config_filter_options *opts, struct config_filter **ret)
@@ -332,10 +359,9 @@ int config_filter_new(const uint8_t *image, size_t size,
 
 	if (size != CONFIG_SPACE_LEGACY && size != CONFIG_SPACE_EXPRESS)
 		return -EINVAL;
-	f = calloc(1, sizeof(*f));
+	f = filter_alloc(size);
 	if (!f)
 		return -ENOMEM;
-	f->size = size;
 	memcpy(img, image, size);
 	memcpy(f->shadow, image, size);
 	type = img[PCI_HEADER_TYPE] & 0x7f;

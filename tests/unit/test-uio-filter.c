@@ -38,9 +38,6 @@ static int fixture_new(struct fixture *x, const struct image *img, bool dma)
 	x->u.uio_fd = -1;
 	x->u.reset = POLICY_RESET_AUTO;
 	memcpy(x->u.saved, img->cfg, PCI_CFG_HEADER_SIZE);
-	x->u.plan = malloc(sizeof(*x->u.plan));
-	if (!x->u.plan)
-		return -ENOMEM;
 	return config_filter_new(img->cfg, img->size, img->res, &opts, &x->u.filter);
 }
 
@@ -49,7 +46,6 @@ static void fixture_done(struct fixture *x)
 	_cleanup_free_ char *cmd = NULL;
 
 	config_filter_free(x->u.filter);
-	free(x->u.plan);
 	closep(&x->u.config_fd);
 	closep(&x->u.devfd);
 	if (asprintf(&cmd, "rm -rf '%s'", x->dir) >= 0 && system(cmd) != 0)
