@@ -91,6 +91,16 @@ void lease_update_comm(struct lease *l)
 	read_comm(l->pid, comm, sizeof(comm));
 	if (!streq(comm, "?")) /* the pid may be gone while a child holds the lease */
 		memcpy(l->comm, comm, sizeof(comm));
+	l->comm_usec = now_usec(CLOCK_MONOTONIC);
+}
+
+#define COMM_REFRESH_USEC (1000 * 1000ULL)
+
+void lease_refresh_comm(struct lease *l, uint64_t now)
+{
+	if (l->comm_usec - l->start_usec < COMM_REFRESH_USEC ||
+	    (now > l->comm_usec && now - l->comm_usec >= COMM_REFRESH_USEC))
+		lease_update_comm(l);
 }
 
 static void lease_tell_and_close(struct lease *l, int status)
@@ -202,6 +212,7 @@ int lease_new(struct manager *m, const char *slot, uid_t uid, pid_t pid, struct 
 	l->uid = uid;
 	l->pid = pid;
 	read_comm(pid, l->comm, sizeof(l->comm));
+	l->start_usec = l->comm_usec = now_usec(CLOCK_MONOTONIC);
 	l->since_usec = now_usec(CLOCK_REALTIME);
 	l->policy = policy_file_ref(policy);
 	l->ctl_fd = ctl_fd;

@@ -23,6 +23,8 @@ struct lease {
 	uid_t uid;
 	pid_t pid;
 	char comm[64];
+	uint64_t comm_usec;  /* CLOCK_MONOTONIC of the last read of COMM */
+	uint64_t start_usec; /* CLOCK_MONOTONIC */
 	uint64_t since_usec; /* CLOCK_REALTIME */
 	struct policy_file *policy;
 	struct uio_dev *uio;	/* the UIO backend, or */
@@ -55,7 +57,11 @@ struct lease {
 	bool lock_ready;
 	pthread_t ctl_thread, unmask_thread;
 	bool ctl_thread_running, unmask_thread_running; /* main loop only */
-	bool stopping;					/* atomic: the threads are to exit */
+	/* Until its first request (or unmask), a lease has no thread: the main loop watches ctl
+	 * and the unmask eventfd and starts the thread at the first sign of use. It never reads
+	 * the shared eventfd; ctl is udrvd's own end. A lease that is only held costs no thread. */
+	sd_event_source *ctl_watch, *unmask_watch;
+	bool stopping;		 /* atomic: the threads are to exit */
 	const char *end_request; /* atomic: a thread asks the main loop to end the lease */
 	int notify_fd;		 /* eventfd: a thread has work for the main loop */
 	sd_event_source *notify_source;
@@ -76,7 +82,8 @@ int lease_irq_enable(struct lease *l);
 uint64_t lease_irq_storms(struct lease *l);
 
 /* The fast path, in lease-fast.c. init: the lock and the main loop's notify source;
- * start_unmask: the unmask eventfd's thread (INTx leases; the ctl thread is lease_start()'s);
+ * start_unmask: the unmask eventfd's thread, once the holder first writes it (INTx leases; the
+ * ctl thread is lease_start()'s, once the first request comes);
  * stop: tells the threads to exit and joins them (nothing of theirs runs after it); done:
  * stop, then frees what init made. */
 int lease_fast_init(struct lease *l);
@@ -89,11 +96,16 @@ void lease_fast_done(struct lease *l);
 int lease_new(struct manager *m, const char *slot, uid_t uid, pid_t pid, struct policy_file *policy,
 	      struct uio_dev *uio, struct vfio_dev *vfio, int ctl_fd, struct lease **ret);
 
-/* Starts serving ctl requests (the ctl thread): the last step before the holder gets ctl. */
+/* Starts serving ctl requests (the ctl thread, from the first request on): the last step
+ * before the holder gets ctl. */
 int lease_start(struct lease *l);
 
 /* Re-reads the holder's command name: after `udrvctl grant -- CMD` it is CMD's. */
 void lease_update_comm(struct lease *l);
+/* The same for listings, at NOW (CLOCK_MONOTONIC): at most once a second once the lease is a
+ * second old. The name changes when the holder execs, which `udrvctl grant` does right after
+ * the grant; a /proc read per lease per call made ListLeases cost O(leases) syscalls. */
+void lease_refresh_comm(struct lease *l, uint64_t now);
 
 /* Revokes the lease: tells the holder (ctl event, then ctl closed), and ends it once no
  * process holds the device, or after the policy's RevokeGracePeriod=, whichever is first. */

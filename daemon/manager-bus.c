@@ -803,10 +803,11 @@ static int method_bind(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 /* The leases as a(suuts): slot, uid, pid, since (realtime usec), command. */
 static int append_leases(sd_bus_message *reply, struct manager *m)
 {
+	uint64_t now = now_usec(CLOCK_MONOTONIC);
 	int r = sd_bus_message_open_container(reply, 'a', "(suuts)");
 
 	for (struct lease *l = m->leases; r >= 0 && l; l = l->next) {
-		lease_update_comm(l);
+		lease_refresh_comm(l, now);
 		r = sd_bus_message_append(reply, "(suuts)", l->slot, (uint32_t)l->uid,
 					  (uint32_t)l->pid, l->since_usec, l->comm);
 	}
@@ -1204,7 +1205,8 @@ void manager_reap_connections(struct manager *m, bool idle)
 	for (struct connection *c = m->connections, *next; c; c = next) {
 		next = c->next;
 		if (idle && !c->doomed && !c->subscribed && c->input &&
-		    now - bus_input_last_request(c->input) >= CONNECTION_IDLE_USEC)
+		    now - bus_input_last_request(c->input) >= CONNECTION_IDLE_USEC &&
+		    !bus_input_unread(c->input))
 			connection_drop(c, "sent no request for 30 s");
 		if (c->doomed)
 			connection_free(c);
