@@ -3,6 +3,7 @@
  * fixed header, each checked against the bounds in bus-input.h; file descriptors refused. */
 #include <endian.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 
@@ -322,4 +323,13 @@ void bus_input_pause(struct bus_input *in, bool pause)
 uint64_t bus_input_last_request(const struct bus_input *in)
 {
 	return in->last_request;
+}
+
+bool bus_input_unread(const struct bus_input *in)
+{
+	struct pollfd p = {.fd = in->read_fd, .events = POLLIN};
+
+	if (in->paused || in->refused || in->eof)
+		return false;
+	return in->off < in->len || in->held_len || (poll(&p, 1, 0) == 1 && p.revents & POLLIN);
 }

@@ -32,3 +32,7 @@ struct bus_input *bus_input_free(struct bus_input *in);
 void bus_input_pause(struct bus_input *in, bool pause);
 /* CLOCK_MONOTONIC time of the last complete request (or of the accept): idle connections. */
 uint64_t bus_input_last_request(const struct bus_input *in);
+/* Whether the client sent bytes udrvd has not got to yet while it is reading them (not
+ * paused): under load a request can wait in the socket longer than the idle limit, and such
+ * a connection is not idle. */
+bool bus_input_unread(const struct bus_input *in);
