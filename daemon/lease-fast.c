@@ -319,21 +319,33 @@ static int start_thread(struct lease *l, void *(*fn)(void *), pthread_t *ret)
 
 /* A thread may be about to block when it is told to stop, and the holder shares both fds (it
  * could read the unmask eventfd empty before the thread does), so no write of ours is sure to
- * wake it: signal it until it has exited. */
+ * wake it: signal it (again every 10 ms) until it has exited. The first looks come after
+ * 20 µs, 40 µs, ...: a thread that is returning anyway (its holder closed ctl) is joined at
+ * once, not after a millisecond's sleep. */
 static void stop_thread(struct lease *l, pthread_t t)
 {
-	/* tryjoin and a relative sleep: no wall clock to be stepped, and sanitizers see it. */
-	for (unsigned i = 0;; i++) {
-		struct timespec ms = {.tv_nsec = 1000 * 1000};
+	/* tryjoin and relative sleeps: no wall clock to be stepped, and sanitizers see it. */
+	unsigned long waited = 0, signalled = 0; /* microseconds */
+	bool warned = false;
 
-		if (i % 10 == 0)
+	for (unsigned i = 0;; i++) {
+		unsigned long us = MIN(20UL << MIN(i, 6u), 1000UL);
+		struct timespec ts = {.tv_nsec = (long)us * 1000};
+
+		if (i == 0 || waited - signalled >= 10 * 1000) {
 			(void)pthread_kill(t, WAKE_SIGNAL);
+			signalled = waited;
+		}
 		if (pthread_tryjoin_np(t, NULL) != EBUSY)
 			return;
-		if (i == 1000) /* 1 s: a request that resets the function can take that long */
+		if (!warned && waited >= 1000 * 1000) {
+			/* 1 s: a request that resets the function can take that long */
 			log_warning("%s: still waiting for the lease's thread to finish a request.",
 				    l->slot);
-		(void)nanosleep(&ms, NULL);
+			warned = true;
+		}
+		(void)nanosleep(&ts, NULL);
+		waited += us;
 	}
 }
 
@@ -357,27 +369,77 @@ int lease_fast_init(struct lease *l)
 	return 0;
 }
 
-int lease_start(struct lease *l)
+/* The first sign of life on ctl: a request (the ctl thread starts and takes it), or the
+ * holder let go without one (the lease ends here, no thread ever made). ctl is udrvd's own end
+ * of the socketpair: the peek cannot block whatever the holder does to its end. */
+static int on_ctl_first(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
-	int r = start_thread(l, ctl_thread, &l->ctl_thread);
+	struct lease *l = userdata;
+	char c;
+	ssize_t n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+	int r;
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	l->ctl_watch = sd_event_source_disable_unref(l->ctl_watch);
+	if (n == 0) {
+		lease_end(l, "the holder closed its last copy of the lease");
+		return 0;
+	}
+	r = start_thread(l, ctl_thread, &l->ctl_thread);
+	if (r < 0) {
+		log_error_errno(r, "%s: could not start the lease's ctl thread: %m", l->slot);
+		lease_end(l, "its ctl thread could not be started");
+		return 0;
+	}
+	l->ctl_thread_running = true;
+	return 0;
+}
+
+/* The holder wrote the unmask eventfd for the first time: its thread takes over. The main loop
+ * only learns that it is readable; it never reads the eventfd, which the holder shares. */
+static int on_unmask_first(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	struct lease *l = userdata;
+	int r;
+
+	l->unmask_watch = sd_event_source_disable_unref(l->unmask_watch);
+	r = start_thread(l, unmask_thread, &l->unmask_thread);
+	if (r < 0) {
+		log_error_errno(r, "%s: could not start the lease's unmask thread: %m", l->slot);
+		lease_end(l, "its unmask thread could not be started");
+		return 0;
+	}
+	l->unmask_thread_running = true;
+	return 0;
+}
+
+static int watch(struct lease *l, int fd, sd_event_io_handler_t fn, const char *what,
+		 sd_event_source **ret)
+{
+	int r = sd_event_add_io(l->manager->event, ret, fd, EPOLLIN, fn, l);
 
 	if (r >= 0)
-		l->ctl_thread_running = true;
+		(void)sd_event_source_set_description(*ret, what);
 	return r;
+}
+
+int lease_start(struct lease *l)
+{
+	return watch(l, l->ctl_fd, on_ctl_first, "lease-ctl-watch", &l->ctl_watch);
 }
 
 int lease_fast_start_unmask(struct lease *l)
 {
-	int r = start_thread(l, unmask_thread, &l->unmask_thread);
-
-	if (r >= 0)
-		l->unmask_thread_running = true;
-	return r;
+	return watch(l, l->unmask_fd, on_unmask_first, "lease-unmask-watch", &l->unmask_watch);
 }
 
 void lease_fast_stop(struct lease *l)
 {
 	__atomic_store_n(&l->stopping, true, __ATOMIC_RELEASE);
+	/* No thread starts from here on; the watches go before the fds they watch are closed. */
+	l->ctl_watch = sd_event_source_disable_unref(l->ctl_watch);
+	l->unmask_watch = sd_event_source_disable_unref(l->unmask_watch);
 	if (l->ctl_thread_running)
 		stop_thread(l, l->ctl_thread);
 	if (l->unmask_thread_running)
