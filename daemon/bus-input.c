@@ -17,6 +17,10 @@
 /* One recvmsg can carry at most SCM_MAX_FD (253) descriptors. */
 #define MAX_FDS 253
 
+/* What one read takes from a client: the main loop's alone (one thread), shared by every
+ * connection, so an idle connection holds no 4 KiB buffer of its own. */
+static uint8_t read_buf[BUF_SIZE];
+
 struct bus_input {
 	int read_fd; /* a dup of the client's socket: sd-event watches an fd once, sd-bus writes */
 	int feed_fd; /* our end of the socketpair sd-bus reads */
@@ -24,11 +28,13 @@ struct bus_input {
 	bus_input_refuse_t refuse;
 	bus_input_ready_t ready;
 	void *userdata;
-	uint8_t buf[BUF_SIZE]; /* read from the client, checked, not yet fed */
+	/* Read from the client, checked, not yet fed: only what sd-bus's socket had no room
+	 * for, allocated then (most reads are fed whole from read_buf). */
+	uint8_t *buf;
 	size_t len, off;
 	/* Bytes the client sent right after BEGIN: sd-bus would buffer them unseen until more
-	 * input came, so they wait here until its authentication is over. */
-	uint8_t held[BUF_SIZE];
+	 * input came, so they wait here until its authentication is over (allocated then). */
+	uint8_t *held;
 	size_t held_len;
 	bool paused, eof, authenticated, refused;
 	size_t auth_bytes, line_len;
@@ -141,37 +147,72 @@ static ssize_t scan(struct bus_input *in, const uint8_t *p, size_t n, const char
 	return (ssize_t)n;
 }
 
-/* N bytes in in->buf from the client: checked, then fed (the part after BEGIN held). */
-static int take(struct bus_input *in, size_t n, const char **why)
+/* Sends what it can of the N bytes at P to sd-bus: the count sent. If sd-bus closed its end
+ * (it is tearing the connection down), all of them, with EOF set. */
+static size_t feed(struct bus_input *in, const uint8_t *p, size_t n)
 {
-	ssize_t k = scan(in, in->buf, n, why);
+	size_t off = 0;
+
+	while (off < n) {
+		ssize_t k = send(in->feed_fd, p + off, n - off, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0 && errno == EAGAIN)
+			break;
+		if (k < 0) {
+			in->eof = true;
+			return n;
+		}
+		off += (size_t)k;
+	}
+	return off;
+}
+
+/* Keeps the N bytes at P in *BUF (BUF_SIZE, allocated on first use). */
+static int keep(uint8_t **buf, const uint8_t *p, size_t n, const char **why)
+{
+	if (!*buf && !(*buf = malloc(BUF_SIZE))) {
+		*why = "could not be served: udrvd is out of memory";
+		return -1;
+	}
+	memcpy(*buf, p, n);
+	return 0;
+}
+
+/* N bytes from the client at P (read_buf): checked, then fed; what sd-bus's socket has no room
+ * for waits in in->buf, the part after BEGIN in in->held. Nothing is pending on entry. */
+static int take(struct bus_input *in, const uint8_t *p, size_t n, const char **why)
+{
+	ssize_t k = scan(in, p, n, why);
+	size_t sent;
 
 	if (k < 0)
 		return -1;
-	in->off = 0;
-	in->len = (size_t)k;
-	in->held_len = n - (size_t)k;
-	memcpy(in->held, in->buf + k, in->held_len);
+	if (n > (size_t)k) {
+		if (keep(&in->held, p + k, n - (size_t)k, why) < 0)
+			return -1;
+		in->held_len = n - (size_t)k;
+	}
+	sent = feed(in, p, (size_t)k);
+	if (sent < (size_t)k) {
+		if (keep(&in->buf, p + sent, (size_t)k - sent, why) < 0)
+			return -1;
+		in->off = 0;
+		in->len = (size_t)k - sent;
+	}
 	return 0;
 }
 
 /* Feeds what is pending; at EOF, once all is fed, sd-bus sees the EOF too. */
 static void flush(struct bus_input *in)
 {
-	while (in->off < in->len) {
-		ssize_t k = send(in->feed_fd, in->buf + in->off, in->len - in->off,
-				 MSG_DONTWAIT | MSG_NOSIGNAL);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0 && errno == EAGAIN)
-			break;
-		if (k < 0) { /* sd-bus closed its end: it is tearing the connection down */
-			in->off = in->len;
-			in->eof = true;
-			break;
-		}
-		in->off += (size_t)k;
+	if (in->off < in->len)
+		in->off += feed(in, in->buf + in->off, in->len - in->off);
+	if (in->off == in->len && in->buf) {
+		free(in->buf);
+		in->buf = NULL;
+		in->off = in->len = 0;
 	}
 	if (in->eof && in->off == in->len)
 		(void)shutdown(in->feed_fd, SHUT_WR);
@@ -204,7 +245,7 @@ static int on_client(sd_event_source *s, int fd, uint32_t revents, void *userdat
 		struct cmsghdr align;
 		uint8_t buf[CMSG_SPACE(sizeof(int) * MAX_FDS)];
 	} control;
-	struct iovec iov = {.iov_base = in->buf, .iov_len = sizeof(in->buf)};
+	struct iovec iov = {.iov_base = read_buf, .iov_len = sizeof(read_buf)};
 	struct msghdr mh = {.msg_iov = &iov,
 			    .msg_iovlen = 1,
 			    .msg_control = &control,
@@ -218,7 +259,7 @@ static int on_client(sd_event_source *s, int fd, uint32_t revents, void *userdat
 	if (n > 0 && drop_fds(&mh))
 		why = "passed file descriptors (udrvd takes none)";
 	else if (n > 0)
-		(void)take(in, (size_t)n, &why);
+		(void)take(in, read_buf, (size_t)n, &why);
 	else
 		in->eof = true;
 	if (why) {
@@ -240,9 +281,11 @@ static int on_ready(sd_event_source *s, void *userdata)
 
 	if (!n || in->off < in->len || !in->ready(in->userdata))
 		return 0;
-	memcpy(in->buf, in->held, n);
+	memcpy(read_buf, in->held, n);
 	in->held_len = 0;
-	if (take(in, n, &why) < 0) {
+	free(in->held);
+	in->held = NULL;
+	if (take(in, read_buf, n, &why) < 0) {
 		in->refused = true;
 		update_sources(in);
 		in->refuse(in->userdata, why);
@@ -308,6 +351,8 @@ struct bus_input *bus_input_free(struct bus_input *in)
 	sd_event_source_disable_unref(in->ready_source);
 	closep(&in->feed_fd);
 	closep(&in->read_fd);
+	free(in->buf);
+	free(in->held);
 	free(in);
 	return NULL;
 }
