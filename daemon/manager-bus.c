@@ -6,6 +6,7 @@
 #include <time.h>
 #include <grp.h>
 #include <limits.h>
+#include <poll.h>
 #include <pwd.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -41,6 +42,9 @@ void connection_free(struct connection *c)
 			break;
 		}
 	m->n_connections--;
+	/* Before sd-bus closes the fds they watch. */
+	c->bus_in = sd_event_source_disable_unref(c->bus_in);
+	c->bus_out = sd_event_source_disable_unref(c->bus_out);
 	if (c->bus) {
 		(void)sd_bus_detach_event(c->bus);
 		sd_bus_close_unref(
@@ -921,12 +925,6 @@ static const sd_bus_vtable manager_vtable[] = {
 };
 #undef U
 
-static int on_disconnected(sd_bus_message *msg, void *userdata, sd_bus_error *error)
-{
-	connection_drop(userdata, NULL);
-	return 0;
-}
-
 /* SO_PEERGROUPS: the kernel says how big a buffer it needs (ERANGE); up to NGROUPS_MAX. */
 static int peer_groups(int fd, gid_t **ret, size_t *ret_n)
 {
@@ -1020,6 +1018,50 @@ static int on_message(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 	return 0;
 }
 
+/* Output waits in sd-bus's queue: watch for room in the client's socket only then. */
+static void connection_update_output(struct connection *c)
+{
+	int events = sd_bus_get_events(c->bus);
+
+	(void)sd_event_source_set_enabled(
+		c->bus_out, events > 0 && (events & POLLOUT) ? SD_EVENT_ON : SD_EVENT_OFF);
+}
+
+/* Messages handled per wake-up: more wait in the socket, whose readiness brings udrvd back
+ * after the other sources had their turn. */
+#define PROCESS_BATCH 16
+
+/* sd-bus's input socket has bytes from the gate, or the client's has room for queued output. */
+static int on_bus_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	struct connection *c = userdata;
+	int r = 0;
+
+	for (int i = 0; i < PROCESS_BATCH && !c->doomed; i++) {
+		r = sd_bus_process(c->bus, NULL);
+		if (r <= 0)
+			break;
+	}
+	/* A client that went away: sd-bus is closing (no Disconnected match: 1.3 KiB a
+	 * connection). */
+	if (!c->doomed && (r < 0 || sd_bus_is_open(c->bus) <= 0))
+		connection_drop(c, NULL);
+	if (!c->doomed)
+		connection_update_output(c);
+	return 0;
+}
+
+void connection_output_queued(struct connection *c)
+{
+	if (c->doomed)
+		return;
+	if (sd_bus_is_open(c->bus) <= 0) { /* a write failed: the client is gone */
+		connection_drop(c, NULL);
+		return;
+	}
+	connection_update_output(c);
+}
+
 static int connection_setup(struct connection *c, int fd)
 {
 	int bus_fd = -1, size = CONNECTION_SNDBUF, r;
@@ -1041,17 +1083,21 @@ static int connection_setup(struct connection *c, int fd)
 				     manager_vtable, c);
 	if (r >= 0)
 		r = sd_bus_add_filter(c->bus, NULL, on_message, c);
-	if (r >= 0)
-		r = sd_bus_match_signal(c->bus, NULL, "org.freedesktop.DBus.Local",
-					"/org/freedesktop/DBus/Local", "org.freedesktop.DBus.Local",
-					"Disconnected", on_disconnected, c);
 	if (r < 0)
 		return r;
 	if ((r = sd_bus_start(c->bus)) < 0)
 		return r;
 	/* sd-bus asked for 8 MiB of send buffer: an unread client would pin that in the kernel. */
 	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
-	return sd_bus_attach_event(c->bus, c->manager->event, SD_EVENT_PRIORITY_NORMAL);
+	r = sd_event_add_io(c->manager->event, &c->bus_in, bus_fd, EPOLLIN, on_bus_io, c);
+	if (r >= 0)
+		r = sd_event_add_io(c->manager->event, &c->bus_out, fd, EPOLLOUT, on_bus_io, c);
+	if (r < 0)
+		return r;
+	(void)sd_event_source_set_description(c->bus_in, "bus-in");
+	(void)sd_event_source_set_description(c->bus_out, "bus-out");
+	connection_update_output(c);
+	return 0;
 }
 
 /* The uid's non-monitor connection that has gone longest without a request. */
@@ -1193,6 +1239,8 @@ void connection_drop(struct connection *c, const char *why)
 				     (int)c->pid, (unsigned)c->uid, why);
 	if (c->input)
 		bus_input_pause(c->input, true);
+	(void)sd_event_source_set_enabled(c->bus_in, SD_EVENT_OFF);
+	(void)sd_event_source_set_enabled(c->bus_out, SD_EVENT_OFF);
 	if (m->reaper)
 		(void)sd_event_source_set_enabled(m->reaper, SD_EVENT_ONESHOT);
 }

@@ -356,6 +356,7 @@ void manager_emit(struct manager *m, const char *type, const char *slot, uid_t u
 		(void)sd_bus_emit_signal(c->bus, UDRV_BUS_PATH, UDRV_BUS_INTERFACE, "Event",
 					 "ssuus", type, slot, (uint32_t)uid, (uint32_t)pid,
 					 text ?: "");
+		connection_output_queued(c);
 		if (sd_bus_get_n_queued_write(c->bus, &queued) >= 0 &&
 		    queued > CONNECTION_QUEUE_MAX)
 			connection_drop(c, "left too many events unread");

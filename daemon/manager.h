@@ -51,8 +51,14 @@ struct connection {
 	sd_bus *bus;
 	struct bus_input *input; /* the gate every byte from the client passes */
 	sd_event_source *resume; /* while paused: looks again whether the client read */
-	bool doomed;		 /* to be closed by the manager's reaper */
-	uid_t uid; /* from SO_PEERCRED at accept time: every authorization uses these */
+	/* sd-bus is driven by these two, not sd_bus_attach_event(): that adds a prepare callback
+	 * per connection which sd-event runs on every loop iteration, so each iteration cost
+	 * O(connections) and 1000 busy connections made udrvd's loop quadratic. bus_in: the gate
+	 * fed sd-bus's socket; bus_out: sd-bus has output queued and the client's socket has room
+	 * (enabled only then). */
+	sd_event_source *bus_in, *bus_out;
+	bool doomed; /* to be closed by the manager's reaper */
+	uid_t uid;   /* from SO_PEERCRED at accept time: every authorization uses these */
 	gid_t gid;
 	pid_t pid;
 	gid_t *groups; /* SO_PEERGROUPS */
@@ -130,6 +136,9 @@ int connection_new(struct manager *m, int fd);
 void connection_free(struct connection *c);
 /* Closes C soon (not from inside its own callbacks); WHY goes to the log, rate-limited. */
 void connection_drop(struct connection *c, const char *why);
+/* After udrvd queued output on C's bus outside a request (an Event signal): sd-bus gets to
+ * write the rest when the client's socket has room, or the connection goes if it is closing. */
+void connection_output_queued(struct connection *c);
 /* Closes doomed connections, and those idle past CONNECTION_IDLE_USEC. */
 void manager_reap_connections(struct manager *m, bool idle);
 /* A connection went away: listening resumes if it had stopped for want of fds. */
