@@ -4,7 +4,8 @@
  * pays, not an event-loop round on top (epoll_wait, a recv that finds nothing, sd-event's
  * bookkeeping). What needs the main loop (ending the lease, a storm's back-off timer) is
  * handed to it through an eventfd. lease->lock guards what both sides touch: the device's
- * config state, the rate limit and the back-off flags. */
+ * config state, the rate limit and the back-off flags. Each thread starts at the first request
+ * or unmask: a lease that is only held (most, and every open/close cycle) costs no thread. */
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
