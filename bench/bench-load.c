@@ -356,10 +356,34 @@ static int leases_recorded(void)
 	return (int)count_dir(path);
 }
 
-/* Grant/release cycles for SECONDS as one uid, round-robin over 16 slots, through libudrv
- * (udrv_open, udrv_close) or udrvctl (grant SLOT -- true). */
-static void cycles(bool cli)
+enum cycle {
+	CYCLE_LIBUDRV, /* udrv_open, udrv_close */
+	CYCLE_UDRVCTL, /* udrvctl grant SLOT -- true */
+	CYCLE_FLOOR,   /* udrvctl --version -- true's exec aside, what starting udrvctl costs */
+};
+
+static int run_udrvctl(const char *slot, bool floor)
 {
+	pid_t q = fork();
+	int st;
+
+	if (q == 0) {
+		if (floor) {
+			(void)!freopen("/dev/null", "w", stdout);
+			execl(opt.udrvctl, "udrvctl", "--version", NULL);
+		} else
+			execl(opt.udrvctl, "udrvctl", "grant", slot, "--", "true", NULL);
+		_exit(127);
+	}
+	return waitpid(q, &st, 0) == q && WIFEXITED(st) && !WEXITSTATUS(st) ? 0 : -EIO;
+}
+
+/* Grant/release cycles for SECONDS as one uid, round-robin over 16 slots. The floor is the same
+ * loop starting udrvctl without a grant: on a busy machine, process start-up is most of a
+ * udrvctl cycle. */
+static void cycles(enum cycle how)
+{
+	static const char *const key[] = {"libudrv", "udrvctl", "udrvctl_floor"};
 	uint64_t t0, end;
 	int n = 0, busy = 0, failed = 0, st;
 	pid_t p = fork();
@@ -375,15 +399,9 @@ static void cycles(bool cli)
 		const char *slot = slots[i % (n_slots < 16 ? n_slots : 16)];
 		int r;
 
-		if (cli) {
-			pid_t q = fork();
-
-			if (q == 0) {
-				execl(opt.udrvctl, "udrvctl", "grant", slot, "--", "true", NULL);
-				_exit(127);
-			}
-			r = waitpid(q, &st, 0) == q && WIFEXITED(st) && !WEXITSTATUS(st) ? 0 : -EIO;
-		} else {
+		if (how != CYCLE_LIBUDRV)
+			r = run_udrvctl(slot, how == CYCLE_FLOOR);
+		else {
 			struct udrv_device *d;
 			struct udrv_error e = {};
 
@@ -397,8 +415,8 @@ static void cycles(bool cli)
 		busy += r == -EBUSY;
 		failed += r < 0 && r != -EBUSY;
 	}
-	printf("%s_cycles_per_s %.0f\n%s_cycle_failures %d\n", cli ? "udrvctl" : "libudrv",
-	       n / ((now_ns() - t0) / 1e9), cli ? "udrvctl" : "libudrv", failed + busy);
+	printf("%s_cycles_per_s %.0f\n%s_cycle_failures %d\n", key[how],
+	       n / ((now_ns() - t0) / 1e9), key[how], failed + busy);
 	fflush(stdout);
 	_exit(0);
 }
@@ -517,8 +535,9 @@ int main(int argc, char **argv)
 	}
 	printf("udrvd_fds_settled %ld\nfds_settle_ms %.0f\n", fds, (now_ns() - t0) / 1e6);
 	if (opt.seconds > 0) {
-		cycles(false);
-		cycles(true);
+		cycles(CYCLE_LIBUDRV);
+		cycles(CYCLE_UDRVCTL);
+		cycles(CYCLE_FLOOR);
 	}
 	for (int i = 0; i < n_slots; i++)
 		free(slots[i]);
