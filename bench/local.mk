@@ -26,6 +26,7 @@ bench: udrvd$(EXEEXT) udrvctl$(EXEEXT) lib/libudrv.la $(bench_programs)
 	BENCH_CONFIG='CC=$(CC) CFLAGS=$(CFLAGS) $(SANITIZER_CFLAGS)' \
 	$(SHELL) '$(top_srcdir)/bench/run-bench' --output '$(BENCHMARKS_MD)' $(BENCH_ARGS)
 	$(MAKE) $(AM_MAKEFLAGS) bench-load
+	$(MAKE) $(AM_MAKEFLAGS) bench-uioext
 .PHONY: bench
 
 # The load bench (bench/run-load): leases and clients against udrvd on a generated fixture

@@ -238,6 +238,14 @@ static bool drop_fds(struct msghdr *mh)
 	return any;
 }
 
+/* The client broke a rule: stop reading it and tell the connection, which closes it. */
+static void refuse_now(struct bus_input *in, const char *why)
+{
+	in->refused = true;
+	update_sources(in);
+	in->refuse(in->userdata, why);
+}
+
 static int on_client(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
 	struct bus_input *in = userdata;
@@ -263,9 +271,7 @@ static int on_client(sd_event_source *s, int fd, uint32_t revents, void *userdat
 	else
 		in->eof = true;
 	if (why) {
-		in->refused = true;
-		update_sources(in);
-		in->refuse(in->userdata, why);
+		refuse_now(in, why);
 		return 0;
 	}
 	flush(in);
@@ -286,9 +292,7 @@ static int on_ready(sd_event_source *s, void *userdata)
 	free(in->held);
 	in->held = NULL;
 	if (take(in, read_buf, n, &why) < 0) {
-		in->refused = true;
-		update_sources(in);
-		in->refuse(in->userdata, why);
+		refuse_now(in, why);
 		return 0;
 	}
 	flush(in);

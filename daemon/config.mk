@@ -27,9 +27,10 @@ config_fuzz_flags = -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined \
 check_SCRIPTS += tests/fuzz/fuzz-config-filter
 CLEANFILES += tests/fuzz/fuzz-config-filter
 TESTS += tests/fuzz/test-fuzz-config-filter.sh
-EXTRA_DIST += tests/fuzz/test-fuzz-config-filter.sh tests/fuzz/run-fuzzer.sh tests/fuzz/fuzz-config-filter.c \
+EXTRA_DIST += tests/fuzz/fuzz-input.h tests/fuzz/test-fuzz-config-filter.sh tests/fuzz/run-fuzzer.sh tests/fuzz/fuzz-config-filter.c \
 	tests/fuzz/corpus-config-filter
-tests/fuzz/fuzz-config-filter: $(config_fuzz_srcs) daemon/config-filter.h daemon/config-caps.h
+tests/fuzz/fuzz-config-filter: $(config_fuzz_srcs) daemon/config-filter.h daemon/config-caps.h \
+		tests/fuzz/fuzz-input.h
 	$(AM_V_GEN)if test -z "$(CLANG)"; then \
 		echo "warning: clang not found; $@ not built (scripts/install-deps)" >&2; \
 	else \

@@ -63,7 +63,7 @@ check_SCRIPTS += tests/fuzz/fuzz-rpc
 CLEANFILES += tests/fuzz/fuzz-rpc
 TESTS += tests/fuzz/test-fuzz-rpc.sh
 EXTRA_DIST += tests/fuzz/fuzz-rpc.c tests/fuzz/test-fuzz-rpc.sh tests/fuzz/corpus-rpc
-tests/fuzz/fuzz-rpc: $(rpc_fuzz_srcs)
+tests/fuzz/fuzz-rpc: $(rpc_fuzz_srcs) tests/fuzz/fuzz-input.h
 	$(AM_V_GEN)if test -z "$(CLANG)"; then \
 		echo "warning: clang not found; $@ not built (scripts/install-deps)" >&2; \
 	else \

@@ -1,15 +1,33 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # uio-ext/: the kernel module is built by uio-ext/build-module (Kbuild, not automake); here are its
-# make check tests (W=1 build and checkpatch --strict; the VM scenario) and the VM test program.
+# make check tests (W=1 build and checkpatch --strict; the VM scenario; the udrv-uio-ext-dkms
+# package built by DKMS and loaded in the VM), the VM test program and make bench's uio-ext part.
 check_PROGRAMS += tests/vm/uioext-test
 tests_vm_uioext_test_SOURCES = tests/vm/uioext-test.c
 tests_vm_uioext_test_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/uio-ext/include/uapi
 # No sanitizers: it times interrupt round trips against a plain root loop.
 tests_vm_uioext_test_CFLAGS = $(WARN_CFLAGS)
 tests_vm_uioext_test_LDFLAGS =
-uioext_tests = tests/vm/uioext-build.sh tests/vm/uioext-noiommu.sh
+uioext_tests = tests/vm/uioext-build.sh tests/vm/uioext-noiommu.sh tests/vm/uioext-dkms.sh
 TESTS += $(uioext_tests)
-EXTRA_DIST += $(uioext_tests) tests/vm/uioext.scenario \
+EXTRA_DIST += $(uioext_tests) tests/vm/uioext.scenario tests/vm/uioext-dkms.scenario \
 	uio-ext/uio-ext.c uio-ext/Kbuild uio-ext/Makefile uio-ext/dkms.conf \
 	uio-ext/include/uapi/linux/uio_ext.h uio-ext/build-module uio-ext/fetch-checkpatch
-CLEAN_DIRS += uio-ext/kbuild
+CLEAN_DIRS += uio-ext/kbuild tests/vm/uioext-dkms
+
+# The DKMS test builds the udrv-uio-ext-dkms package's source (UDRV_VM_DEBS, else debs/, built
+# by the rule in tests/vm/local.mk, which this adds the module's sources to).
+tests/vm/uioext-dkms.log: debs/.stamp
+debs/.stamp: $(top_srcdir)/uio-ext/uio-ext.c $(top_srcdir)/uio-ext/dkms.conf \
+	$(top_srcdir)/uio-ext/Kbuild $(top_srcdir)/uio-ext/include/uapi/linux/uio_ext.h
+
+# make bench's uio-ext part (bench/run-uioext): uio_ext's INTx round trip as uid 1000 against
+# root on uio_pci_generic, and revoke latency, in the VM; writes BENCHMARKS.md's uio-ext section
+# (BENCHMARKS_MD, bench/local.mk). `make bench` runs it last; `make bench-uioext` alone.
+EXTRA_DIST += bench/run-uioext bench/uioext.scenario bench/report-uioext.py
+BENCH_UIOEXT_ARGS =
+bench-uioext: tests/vm/uioext-test$(EXEEXT)
+	UDRV_SRCDIR='$(abs_top_srcdir)' UDRV_BUILDDIR='$(abs_top_builddir)' QEMU='$(QEMU)' \
+	BENCH_CONFIG='CC=$(CC) CFLAGS=$(CFLAGS) (uioext-test: no sanitizers)' \
+	$(SHELL) '$(top_srcdir)/bench/run-uioext' --output '$(BENCHMARKS_MD)' $(BENCH_UIOEXT_ARGS)
+.PHONY: bench-uioext

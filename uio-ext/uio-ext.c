@@ -46,7 +46,7 @@
 #include <linux/uio_ext.h>
 
 #define DRIVER_NAME	"uio_ext"
-#define DRIVER_VERSION	"0.1"
+#define DRIVER_VERSION	"0.1.0"
 
 /* vm_pgoff of our mappings: map index in the high bits, page within the map below. */
 #define UIOEXT_MAP_SHIFT	32

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <systemd/sd-bus.h>
 
+#include "fuzz-input.h"
 #include "lease.h"
 #include "log.h"
 #include "manager.h"
@@ -57,31 +58,6 @@ static const struct {
 	uid_t uid;
 	gid_t gid;
 } creds[] = {{0, 0}, {2000, ADMIN_GID}, {1000, 1000}, {1001, 1001}};
-
-struct input {
-	const uint8_t *p;
-	size_t left;
-};
-
-static uint8_t take8(struct input *in)
-{
-	uint8_t v = 0;
-
-	if (in->left) {
-		v = *in->p++;
-		in->left--;
-	}
-	return v;
-}
-
-static uint64_t take64(struct input *in)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | take8(in);
-	return v;
-}
 
 /* A string: the bytes up to the next NUL (or the end), at most 300; a few stock slots. */
 static const char *take_string(struct input *in, char *buf, size_t size)

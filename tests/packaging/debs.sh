@@ -4,7 +4,8 @@
 # each file where Debian 12 looks for it, units that name the packaged udrvd, only the socket
 # enabled, the symbols file matching lib/libudrv.sym, hardened binaries with no sanitizer,
 # RPATH or build path, and programs (the shipped examples among them) built against
-# libudrv-dev.
+# libudrv-dev; udrv-uio-ext-dkms holding the uio-ext module's source for DKMS (dkms.conf
+# filled in, one version everywhere, no built file).
 #
 #   UDRV_SRCDIR=... UDRV_BUILDDIR=... tests/packaging/debs.sh DEBDIR   (make check-debs)
 . "$UDRV_SRCDIR/tests/fixture/lib.sh"
@@ -19,7 +20,7 @@ unitdir=$(pkg-config --variable=systemdsystemunitdir systemd)
 R="$TMP/root"
 mkdir -p "$R"
 
-for p in udrv libudrv0 libudrv-dev; do
+for p in udrv libudrv0 libudrv-dev udrv-uio-ext-dkms; do
 	n=$(find "$debs" -maxdepth 1 -name "${p}_*.deb" | wc -l)
 	check "$p: one .deb in $debs" test "$n" -eq 1
 	[ "$n" -eq 1 ] || continue
@@ -95,6 +96,63 @@ done
 check "udrvd: fortified" sh -c 'readelf --dyn-syms -W "$1" | grep -q "__[a-z]*_chk"' sh "$R/usr/sbin/udrvd"
 check "no build path in any file" sh -c '! grep -rlF -e "$1" -e "/udrv-debs." "$2"' \
 	sh "$UDRV_SRCDIR" "$R"
+
+# udrv-uio-ext-dkms: the module's source in /usr/src/udrv-uio-ext-VERSION, VERSION being
+# debian/changelog's upstream version, configure.ac's, dkms.conf's and the module's own.
+D=udrv-uio-ext-dkms
+ver=$(cd "$UDRV_SRCDIR" && dpkg-parsechangelog -SVersion)
+ver=${ver%-*}
+src=/usr/src/udrv-uio-ext-$ver
+check "$D: Architecture all" sh -c '[ "$(dpkg-deb -f "$1"/udrv-uio-ext-dkms_*.deb Architecture)" = all ]' \
+	sh "$debs"
+check "$D: its version is debian/changelog's ($ver)" sh -c \
+	'[ "$(dpkg-deb -f "$1"/udrv-uio-ext-dkms_*.deb Version)" = "$2" ]' sh "$debs" "$ver"
+check "$D: configure.ac is at $ver" grep -q "^AC_INIT(\[udrv\], \[$ver\]" "$UDRV_SRCDIR/configure.ac"
+for f in dkms.conf uio-ext.c Kbuild Makefile include/uapi/linux/uio_ext.h; do
+	check "$D ships $src/$f" has $D "$src/$f"
+done
+for f in uio-ext.c Kbuild Makefile include/uapi/linux/uio_ext.h; do
+	check "$D: $f is the tree's" cmp "$R$src/$f" "$UDRV_SRCDIR/uio-ext/$f"
+done
+check "$D: only the source and its documentation" sh -c \
+	'! grep -v "^/\$\|^/usr/\$\|^/usr/src/\$\|^$2/\|^/usr/share/\$\|^/usr/share/doc/\$\|^/usr/share/doc/udrv-uio-ext-dkms/" "$1"' \
+	sh "$TMP/$D.files" "$src"
+check "$D: no built file (.ko, .o, .mod, .cmd, ELF)" sh -c \
+	'! grep -q "\.\(ko\|o\|mod\|mod\.c\|cmd\|symvers\|order\)$" "$1" &&
+	! find "$2" -type f -exec sh -c "head -c4 \"\$1\" | grep -q ELF" sh {} \; -print | grep -q .' \
+	sh "$TMP/$D.files" "$R$src"
+check "$D: dkms.conf is uio-ext/dkms.conf with the version filled in" sh -c \
+	'sed "s/#MODULE_VERSION#/$3/" "$1" | cmp - "$2"' sh "$UDRV_SRCDIR/uio-ext/dkms.conf" \
+	"$R$src/dkms.conf" "$ver"
+# What dkms reads: it sources dkms.conf in bash with these set.
+# shellcheck disable=SC2016
+bash -c 'kernel_source_dir=KSRC dkms_tree=TREE; . "$1" &&
+	printf "%s\n" "$PACKAGE_NAME" "$PACKAGE_VERSION" "${BUILT_MODULE_NAME[0]}" \
+		"${DEST_MODULE_LOCATION[0]}" "$AUTOINSTALL" "${MAKE[0]}"' sh "$R$src/dkms.conf" \
+	>"$TMP/dkms.values" 2>&1
+check "$D: dkms.conf: PACKAGE_NAME udrv-uio-ext, PACKAGE_VERSION $ver" \
+	sh -c '[ "$(sed -n 1,2p "$1" | tr "\n" " ")" = "udrv-uio-ext $2 " ]' sh "$TMP/dkms.values" "$ver"
+check "$D: dkms.conf: builds uio-ext(.ko) into /updates/dkms, AUTOINSTALL yes" \
+	sh -c '[ "$(sed -n 3,5p "$1" | tr "\n" " ")" = "uio-ext /updates/dkms yes " ]' sh "$TMP/dkms.values"
+check "$D: dkms.conf: MAKE runs Kbuild on the kernel's tree for its build directory" grep -qx \
+	"make -C KSRC M=TREE/udrv-uio-ext/$ver/build modules" "$TMP/dkms.values"
+check "$D: the module's MODULE_VERSION is $ver" \
+	grep -q "^#define DRIVER_VERSION[[:space:]]*\"$ver\"$" "$R$src/uio-ext.c"
+check "$D: depends on dkms" sh -c 'dpkg-deb -f "$1"/udrv-uio-ext-dkms_*.deb Depends | grep -q "dkms (>= "' \
+	sh "$debs"
+for s in postinst prerm; do
+	check "$D: $s names udrv-uio-ext $ver" sh -c 'grep -qx "DKMS_NAME=udrv-uio-ext" "$1" &&
+		grep -qx "DKMS_VERSION=$2" "$1"' sh "$TMP/$D.control/$s" "$ver"
+done
+check "$D: postinst has dkms add, build and install it (common.postinst)" sh -c \
+	'grep -q "/usr/lib/dkms/common.postinst" "$1" &&
+	grep -q "\$DKMS_POSTINST \$DKMS_NAME \$DKMS_VERSION" "$1"' sh "$TMP/$D.control/postinst"
+check "$D: prerm has dkms remove it from every kernel" \
+	grep -q 'dkms remove -m \$DKMS_NAME -v \$DKMS_VERSION --all' "$TMP/$D.control/prerm"
+check "$D: copyright has the GPL-2 stanza for uio-ext/" sh -c \
+	'awk -v RS= "/^Files: uio-ext\/uio-ext.c/" "$1" | grep -qx "License: GPL-2" &&
+	grep -q "^License: GPL-2$" "$1" && grep -q common-licenses/GPL-2 "$1"' \
+	sh "$R/usr/share/doc/$D/copyright"
 
 # The packaged udrvctl runs; a program built with libudrv.pc links and calls udrv_open().
 check "packaged udrvctl --version" sh -c '"$1/usr/bin/udrvctl" --version | grep -q "^udrvctl [0-9]"' \

@@ -32,7 +32,7 @@ debs/.stamp: udrvd$(EXEEXT) udrvctl$(EXEEXT) lib/libudrv.la $(top_srcdir)/system
 		echo "systemd VM tests: packages from UDRV_VM_DEBS=$$UDRV_VM_DEBS"; \
 	else \
 		$(top_srcdir)/scripts/build-debs debs; \
-	fi && touch $@
+	fi && $(MKDIR_P) debs && touch $@
 CLEANFILES += debs/.stamp
 
 # The kernel cache (tests/vm/fetch-kernel) survives make clean, so that a build

@@ -441,12 +441,26 @@ static pid_t start_bystander(unsigned idx, volatile u64 *count)
 	return pid;
 }
 
-static int cmd_revoke(unsigned idx, unsigned other, unsigned rounds)
+/* Writes one line per round to SAMPLES ("REVOKE<TAB>sigbus ns<TAB>ioctl ns") for make bench. */
+static void revoke_samples(const char *samples, const u64 *lat, const u64 *call, unsigned n)
+{
+	FILE *f = fopen(samples, "we");
+
+	if (!f)
+		die(samples);
+	for (unsigned i = 0; i < n; i++)
+		fprintf(f, "REVOKE\t%llu\t%llu\n", lat[i], call[i]);
+	if (fclose(f) != 0)
+		die(samples);
+}
+
+static int cmd_revoke(unsigned idx, unsigned other, unsigned rounds, const char *samples)
 {
 	volatile u64 *count =
 		mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	int ctl = ctl_open(idx);
 	u64 *lat = calloc(rounds, sizeof(*lat)), *call = calloc(rounds, sizeof(*call)), worst = 0;
+	u64 *okcall = calloc(rounds, sizeof(*okcall));
 	unsigned ok = 0, bystander_ok = 0, handed = 0;
 	pid_t by = start_bystander(other, count);
 
@@ -474,6 +488,7 @@ static int cmd_revoke(unsigned idx, unsigned other, unsigned rounds)
 		pf = (struct pollfd){.fd = out[0], .events = POLLIN};
 		if (poll(&pf, 1, 2000) == 1 && read(out[0], &t1, sizeof(t1)) == sizeof(t1) &&
 		    t1 > t0) {
+			okcall[ok] = call[i];
 			lat[ok++] = t1 - t0;
 			worst = t1 - t0 > worst ? t1 - t0 : worst;
 		} else {
@@ -513,6 +528,8 @@ static int cmd_revoke(unsigned idx, unsigned other, unsigned rounds)
 	kill(by, SIGKILL);
 	int byrc = reap(by);
 
+	if (samples)
+		revoke_samples(samples, lat, okcall, ok);
 	qsort(lat, ok ? ok : 1, sizeof(*lat), cmp_u64);
 	qsort(call, rounds, sizeof(*call), cmp_u64);
 	u64 p50 = ok ? lat[ok / 2] : 0, p90 = ok ? lat[ok * 9 / 10] : 0,
@@ -1115,7 +1132,7 @@ int main(int argc, char **argv)
 	else if (!strcmp(c, "bench") && argc > 6)
 		cmd_bench(a, argv[3], argv[4], e, (unsigned)strtoul(argv[6], NULL, 0));
 	else if (!strcmp(c, "revoke"))
-		cmd_revoke(a, b, d);
+		cmd_revoke(a, b, d, argc > 5 ? argv[5] : NULL);
 	else if (!strcmp(c, "revoke-asleep"))
 		cmd_revoke_asleep(a);
 	else if (!strcmp(c, "kill") && argc > 3)
