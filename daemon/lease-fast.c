@@ -370,6 +370,23 @@ int lease_fast_init(struct lease *l)
 	return 0;
 }
 
+/* A lease's thread at its first use (WHAT: "ctl" or "unmask"); a lease whose thread cannot
+ * start ends, since nobody would answer its holder. */
+static void start_on_use(struct lease *l, void *(*fn)(void *), pthread_t *thread, bool *running,
+			 const char *what)
+{
+	char why[64];
+	int r = start_thread(l, fn, thread);
+
+	if (r >= 0) {
+		*running = true;
+		return;
+	}
+	log_error_errno(r, "%s: could not start the lease's %s thread: %m", l->slot, what);
+	(void)snprintf(why, sizeof(why), "its %s thread could not be started", what);
+	lease_end(l, why);
+}
+
 /* The first sign of life on ctl: a request (the ctl thread starts and takes it), or the
  * holder let go without one (the lease ends here, no thread ever made). ctl is udrvd's own end
  * of the socketpair: the peek cannot block whatever the holder does to its end. */
@@ -378,22 +395,14 @@ static int on_ctl_first(sd_event_source *s, int fd, uint32_t revents, void *user
 	struct lease *l = userdata;
 	char c;
 	ssize_t n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
-	int r;
 
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return 0;
 	l->ctl_watch = sd_event_source_disable_unref(l->ctl_watch);
-	if (n == 0) {
+	if (n == 0)
 		lease_end(l, "the holder closed its last copy of the lease");
-		return 0;
-	}
-	r = start_thread(l, ctl_thread, &l->ctl_thread);
-	if (r < 0) {
-		log_error_errno(r, "%s: could not start the lease's ctl thread: %m", l->slot);
-		lease_end(l, "its ctl thread could not be started");
-		return 0;
-	}
-	l->ctl_thread_running = true;
+	else
+		start_on_use(l, ctl_thread, &l->ctl_thread, &l->ctl_thread_running, "ctl");
 	return 0;
 }
 
@@ -402,16 +411,9 @@ static int on_ctl_first(sd_event_source *s, int fd, uint32_t revents, void *user
 static int on_unmask_first(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
 	struct lease *l = userdata;
-	int r;
 
 	l->unmask_watch = sd_event_source_disable_unref(l->unmask_watch);
-	r = start_thread(l, unmask_thread, &l->unmask_thread);
-	if (r < 0) {
-		log_error_errno(r, "%s: could not start the lease's unmask thread: %m", l->slot);
-		lease_end(l, "its unmask thread could not be started");
-		return 0;
-	}
-	l->unmask_thread_running = true;
+	start_on_use(l, unmask_thread, &l->unmask_thread, &l->unmask_thread_running, "unmask");
 	return 0;
 }
 

@@ -45,11 +45,8 @@ void connection_free(struct connection *c)
 	/* Before sd-bus closes the fds they watch. */
 	c->bus_in = sd_event_source_disable_unref(c->bus_in);
 	c->bus_out = sd_event_source_disable_unref(c->bus_out);
-	if (c->bus) {
-		(void)sd_bus_detach_event(c->bus);
-		sd_bus_close_unref(
-			c->bus); /* no flush: a client that does not read must not block */
-	}
+	/* No flush: a client that does not read must not block. */
+	sd_bus_close_unref(c->bus);
 	c->resume = sd_event_source_disable_unref(c->resume);
 	c->input = bus_input_free(c->input);
 	free(c->groups);
