@@ -455,3 +455,173 @@ int uio_dev_recover(const char *root, const char *slot)
 	driver_give_back(root, slot);
 	return 0;
 }
+
+/* The backend contract (backend.h). */
+
+static int uio_prepare(const char *root, const struct pci_device *dev,
+		       const struct policy_grant *g, const struct backend_holder *h, void **ret)
+{
+	struct uio_dev *u;
+	int r = uio_dev_open(root, dev, g, h->uid, h->pid, &u);
+
+	if (r < 0)
+		return r;
+	*ret = u;
+	return 0;
+}
+
+static int uio_client_fds(void *b, const struct pci_device *dev, const struct policy_grant *g,
+			  const struct backend_holder *h, int **ret_fds, char ***ret_names,
+			  size_t *ret_n)
+{
+	(void)h;
+	return uio_dev_client_fds(b, dev, g, ret_fds, ret_names, ret_n);
+}
+
+/* INTx through uio_pci_generic, which udrvd unmasks; or udrvd's polling timer. An MSI is a DMA
+ * write: without an IOMMU to confine it it needs bus mastering that only DMA=unsafe allows,
+ * and uio_pci_generic has no MSI. */
+static int uio_irq_setup(void *b, const struct policy_grant *g, int device_irq,
+			 struct backend_irq *ret)
+{
+	struct uio_dev *u = b;
+
+	*ret = (struct backend_irq){.path = BACKEND_IRQ_UNMASK,
+				    .mode = "intx",
+				    .why = "INTx through uio_pci_generic"};
+	if (g->interrupts == POLICY_INTERRUPTS_POLL)
+		ret->why = "Interrupts=poll";
+	else if (g->interrupts == POLICY_INTERRUPTS_MSI || g->interrupts == POLICY_INTERRUPTS_MSIX)
+		ret->why = "MSI needs bus mastering and an IOMMU; UIO has neither: polling";
+	else if (device_irq <= 0)
+		ret->why = "the device has no usable interrupt: polling";
+	else {
+		u->irq_mode = ret->mode;
+		return 0;
+	}
+	ret->path = BACKEND_IRQ_POLL;
+	ret->mode = u->irq_mode = "poll";
+	/* INTx off for good: nothing but the timer wakes the holder. */
+	return write_intx(u, true);
+}
+
+static int uio_irq_mask(void *b, bool masked)
+{
+	return write_intx(b, masked);
+}
+
+static int uio_config_read(void *b, unsigned off, uint8_t *buf, size_t len)
+{
+	return uio_dev_config_read(b, off, buf, len);
+}
+
+static int uio_config_write(void *b, unsigned off, const uint8_t *buf, size_t len,
+			    struct backend_refusal *ret_refusal)
+{
+	struct uio_dev *u = b;
+	int r = uio_dev_config_write(u, off, buf, len);
+
+	if (r == -EPERM)
+		*ret_refusal = u->refusal;
+	return r;
+}
+
+static int uio_give_back(void *b)
+{
+	uio_dev_close(b);
+	return 0;
+}
+
+static void uio_forget(void *b)
+{
+	uio_dev_forget(b);
+}
+
+static int uio_describe(void *b, const char *policy, sd_bus_message *reply)
+{
+	struct uio_dev *u = b;
+	const char *irq = u->irq_mode ?: "none";
+
+	return sd_bus_message_append(reply, "a{ss}", 6, "backend", "uio", "irq", irq,
+				     "irq_format", streq(irq, "poll") ? "eventfd64" : "uio32",
+				     "dma", u->bus_master ? "on" : "off", "reset",
+				     u->reset_method ?: "none", "policy", policy);
+}
+
+static int uio_summary(void *b, char **ret)
+{
+	struct uio_dev *u = b;
+
+	return asprintf(ret, "%s, reset %s",
+			u->bus_master ? "bus mastering on (DMA=unsafe)" : "bus mastering off",
+			u->reset_method ?: "none") < 0
+		       ? -ENOMEM
+		       : 0;
+}
+
+/* "ctl, config (read-only), bar0 (4096 bytes memory), ...": what the holder gets. */
+static char *uio_plan_fds(const struct pci_device *dev, const struct policy_grant *g)
+{
+	char *fds = strdup("ctl, config (read-only)");
+
+	for (int i = 0; fds && i < PCI_ROM_RESOURCE; i++) {
+		char *n = NULL;
+
+		if (!pci_resource_size(&dev->res[i]) || !(g->bars & (1u << i)))
+			continue;
+		if (asprintf(&n, "%s, bar%d (%" PRIu64 " bytes %s)", fds, i,
+			     pci_resource_size(&dev->res[i]),
+			     dev->res[i].flags & PCI_RES_IO ? "I/O" : "memory") < 0)
+			n = NULL;
+		free(fds);
+		fds = n;
+	}
+	return fds;
+}
+
+static int uio_plan(const char *root, const struct pci_device *dev, const struct policy_grant *g,
+		    const struct backend_holder *h, char **ret)
+{
+	_cleanup_free_ char *resets = dev->reset_methods ? strv_join(dev->reset_methods, " ") : NULL;
+	_cleanup_free_ char *fds = uio_plan_fds(dev, g);
+
+	(void)root;
+	if (!fds)
+		return -ENOMEM;
+	return asprintf(ret,
+			"would record %s's driver (%s) and driver_override (%s)\n"
+			"would bind %s to uio_pci_generic through driver_override\n"
+			"would reset it: %s\n"
+			"would keep bus mastering %s\n"
+			"would hand uid %u: %s, irq (/dev/uioN)\n"
+			"when the lease ends: bus mastering off, reset, %s holders, give it "
+			"back to %s\n",
+			dev->slot, dev->driver ?: "none", dev->driver_override ?: "unset",
+			dev->slot,
+			g->reset == POLICY_RESET_NONE ? "Reset=none: the fallback clean-up"
+			: resets		      ? resets
+				 : "no reset method: the fallback clean-up (decoding and bus "
+				   "mastering off, saved header back)",
+			g->dma == POLICY_DMA_UNSAFE ? "ON (DMA=unsafe)" : "off", (unsigned)h->uid,
+			fds, g->stray_holders == POLICY_STRAY_KILL ? "kill stray" : "log stray",
+			dev->driver ?: "no driver") < 0
+		       ? -ENOMEM
+		       : 0;
+}
+
+const struct backend_ops backend_uio_ops = {
+	.name = "uio",
+	.driver = UIO_DRIVER,
+	.prepare = uio_prepare,
+	.client_fds = uio_client_fds,
+	.irq_setup = uio_irq_setup,
+	.irq_mask = uio_irq_mask,
+	.config_read = uio_config_read,
+	.config_write = uio_config_write,
+	.give_back = uio_give_back,
+	.forget = uio_forget,
+	.recover = uio_dev_recover,
+	.describe = uio_describe,
+	.summary = uio_summary,
+	.plan = uio_plan,
+};

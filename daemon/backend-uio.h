@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "backend.h"
 #include "config-filter.h"
 #include "pci-config.h"
 #include "pci-device.h"
@@ -25,13 +26,10 @@ struct uio_dev {
 	char *reset_method;		    /* what the opening reset did */
 	enum policy_reset reset;
 	bool bus_master;
+	const char *irq_mode;	      /* "intx" or "poll", once irq_setup chose */
 	struct config_filter *filter; /* the client's view of config space, from the clean config */
 	/* The last refused client write; REPORT the first time for its register in this lease. */
-	struct {
-		bool report;
-		unsigned off;
-		char what[CONFIG_FILTER_NAME_MAX];
-	} refusal;
+	struct backend_refusal refusal;
 	uint8_t refusal_logged[CONFIG_SPACE_EXPRESS / 8]; /* by register offset */
 };
 

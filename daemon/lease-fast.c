@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "audit.h"
-#include "backend-uio.h"
+#include "backend.h"
 #include "lease.h"
 #include "log.h"
 #include "macro.h"
@@ -70,8 +70,8 @@ static void request_end(struct lease *l, const char *why)
 /* Under l->lock. */
 static int irq_enable_locked(struct lease *l)
 {
-	if (!l->uio || l->poll)
-		return 0; /* polling: INTx stays masked, nothing to re-enable */
+	if (l->irq_path != BACKEND_IRQ_UNMASK)
+		return 0; /* polling (INTx stays masked), or not udrvd's to re-enable */
 	if (l->backoff_active) {
 		l->unmask_pending = true;
 		return 0;
@@ -92,7 +92,7 @@ static int irq_enable_locked(struct lease *l)
 		notify_main(l);
 		return 0;
 	}
-	return uio_dev_irq_enable(l->uio);
+	return l->ops->irq_mask(l->be, false);
 }
 
 int lease_irq_enable(struct lease *l)
@@ -130,7 +130,7 @@ static int on_backoff(sd_event_source *s, uint64_t usec, void *userdata)
 	l->backoff_active = false;
 	if (l->unmask_pending) {
 		l->unmask_pending = false;
-		(void)uio_dev_irq_enable(l->uio);
+		(void)l->ops->irq_mask(l->be, false);
 	}
 	pthread_mutex_unlock(&l->lock);
 	return 0;
@@ -156,7 +156,7 @@ static int on_notify(sd_event_source *s, int fd, uint32_t revents, void *userdat
 		l->backoff = NULL;
 		pthread_mutex_lock(&l->lock);
 		l->backoff_active = l->unmask_pending = false;
-		(void)uio_dev_irq_enable(l->uio);
+		(void)l->ops->irq_mask(l->be, false);
 		pthread_mutex_unlock(&l->lock);
 	}
 	return 0;
@@ -187,7 +187,7 @@ static int ctl_config_read(struct lease *l, const struct udrv_ctl_req *req)
 	if (req->len > UDRV_CTL_MAX_DATA || req->offset > 4096 || req->offset + req->len > 4096)
 		return ctl_reply(l, req, -EINVAL, NULL, 0);
 	pthread_mutex_lock(&l->lock);
-	r = uio_dev_config_read(l->uio, req->offset, buf, req->len);
+	r = l->ops->config_read(l->be, req->offset, buf, req->len);
 	pthread_mutex_unlock(&l->lock);
 	return ctl_reply(l, req, r, buf, r < 0 ? 0 : req->len);
 }
@@ -195,19 +195,20 @@ static int ctl_config_read(struct lease *l, const struct udrv_ctl_req *req)
 static int ctl_config_write(struct lease *l, const struct udrv_ctl_req *req, const uint8_t *data,
 			    size_t data_len)
 {
+	struct backend_refusal refusal = {0};
 	int r;
 
 	if (req->len != data_len)
 		return ctl_reply(l, req, -EINVAL, NULL, 0);
 	pthread_mutex_lock(&l->lock);
-	r = uio_dev_config_write(l->uio, req->offset, data, data_len);
-	if (r == -EPERM && l->uio->refusal.report)
+	r = l->ops->config_write(l->be, req->offset, data, data_len, &refusal);
+	if (r == -EPERM && refusal.report)
 		audit_event("refused-write", l->slot, l->uid, l->pid,
 			    policy_file_get_name(l->policy),
 			    "%s: refused config write of %zu bytes at 0x%x, uid %u pid %d: "
 			    "%s (0x%x) is read-only to clients; not logged again",
 			    l->slot, data_len, req->offset, (unsigned)l->uid, (int)l->pid,
-			    l->uio->refusal.what, l->uio->refusal.off);
+			    refusal.what, refusal.off);
 	if (r > 0) /* INTx Disable cleared: an unmask like any other */
 		r = irq_enable_locked(l);
 	pthread_mutex_unlock(&l->lock);
@@ -225,7 +226,7 @@ static int ctl_handle(struct lease *l, const struct udrv_ctl_req *req, const uin
 		return ctl_reply(l, req, lease_irq_enable(l), NULL, 0);
 	case UDRV_CTL_CONFIG_READ:
 	case UDRV_CTL_CONFIG_WRITE:
-		if (!l->uio) /* VFIO: vfio-pci virtualizes config space itself */
+		if (!l->ops->config_read) /* VFIO: vfio-pci virtualizes config space itself */
 			return ctl_reply(l, req, -EOPNOTSUPP, NULL, 0);
 		return req->op == UDRV_CTL_CONFIG_READ ? ctl_config_read(l, req)
 						       : ctl_config_write(l, req, data, data_len);

@@ -10,8 +10,7 @@
 #include <time.h>
 
 #include "audit.h"
-#include "backend-uio.h"
-#include "backend-vfio.h"
+#include "backend.h"
 #include "fault.h"
 #include "holders.h"
 #include "lease.h"
@@ -37,34 +36,22 @@ static void read_comm(pid_t pid, char *buf, size_t size)
 int lease_setup_irq(struct lease *l, const struct policy_grant *g, int device_irq, int *ret_irq_fd,
 		    int *ret_unmask_fd, const char **ret_why)
 {
-	bool poll = false;
+	struct backend_irq irq;
 	int r, efd;
 
 	*ret_irq_fd = *ret_unmask_fd = -1;
-	*ret_why = "INTx through uio_pci_generic";
 	l->rate = (struct rate_limit){.limit = g->irq_rate_limit};
-	if (g->interrupts == POLICY_INTERRUPTS_POLL) {
-		poll = true;
-		*ret_why = "Interrupts=poll";
-	} else if (g->interrupts == POLICY_INTERRUPTS_MSI ||
-		   g->interrupts == POLICY_INTERRUPTS_MSIX) {
-		/* An MSI is a DMA write: without an IOMMU to confine it, and with UIO, it needs
-		 * bus mastering that only DMA=unsafe allows, and uio_pci_generic has no MSI. */
-		poll = true;
-		*ret_why = "MSI needs bus mastering and an IOMMU; UIO has neither: polling";
-	} else if (device_irq <= 0) {
-		poll = true;
-		*ret_why = "the device has no usable interrupt: polling";
-	}
-	if (poll) {
-		l->irq_mode = "poll";
-		/* INTx off for good: nothing but the timer wakes the holder. */
-		pthread_mutex_lock(&l->lock);
-		(void)uio_dev_config_write_intx(l->uio, true);
-		pthread_mutex_unlock(&l->lock);
+	pthread_mutex_lock(&l->lock);
+	r = l->ops->irq_setup(l->be, g, device_irq, &irq);
+	pthread_mutex_unlock(&l->lock);
+	if (r < 0)
+		return r;
+	l->irq_path = irq.path;
+	*ret_why = irq.why;
+	if (irq.path == BACKEND_IRQ_POLL)
 		return irq_poll_new(g->poll_interval_usec, &l->poll, ret_irq_fd);
-	}
-	l->irq_mode = "intx";
+	if (irq.path != BACKEND_IRQ_UNMASK)
+		return 0;
 	efd = eventfd(0, EFD_CLOEXEC);
 	if (efd < 0)
 		return negative_errno();
@@ -117,15 +104,15 @@ static void lease_tell_and_close(struct lease *l, int status)
 	l->ctl_fd = -1;
 }
 
-/* The paths a holder's fds and mappings name: the function's sysfs directory, /dev/uioN,
- * /dev/vfio/N. */
+/* The paths a holder's fds and mappings name: the function's sysfs directory, /dev/uioN, and
+ * the backend's own (/dev/vfio/N). */
 static int lease_paths(struct lease *l, char ***ret)
 {
-	_cleanup_free_ char *group = NULL;
+	_cleanup_free_ char *extra = NULL;
 
-	if (l->vfio && vfio_dev_group_path(l->vfio, &group) < 0)
-		group = NULL;
-	return holders_paths(l->manager->root, l->slot, group, ret);
+	if (l->ops->holder_path && l->ops->holder_path(l->be, &extra) < 0)
+		extra = NULL;
+	return holders_paths(l->manager->root, l->slot, extra, ret);
 }
 
 static int find_holders(struct lease *l, struct holder **ret, size_t *ret_n)
@@ -199,7 +186,7 @@ static int arm_timer(struct lease *l, uint64_t usec)
 }
 
 int lease_new(struct manager *m, const char *slot, uid_t uid, pid_t pid, struct policy_file *policy,
-	      struct uio_dev *uio, struct vfio_dev *vfio, int ctl_fd, struct lease **ret)
+	      const struct backend_ops *ops, void *be, int ctl_fd, struct lease **ret)
 {
 	const struct policy_grant *g = policy_file_get_grant(policy);
 	struct lease *l = calloc(1, sizeof(*l));
@@ -217,13 +204,13 @@ int lease_new(struct manager *m, const char *slot, uid_t uid, pid_t pid, struct 
 	l->policy = policy_file_ref(policy);
 	l->ctl_fd = ctl_fd;
 	l->unmask_fd = -1;
-	l->uio = uio;
-	l->vfio = vfio;
+	l->ops = ops;
+	l->be = be;
 	r = lease_fast_init(l);
 	if (r >= 0 && g->max_lease_usec != POLICY_INFINITY)
 		r = arm_timer(l, g->max_lease_usec);
 	if (r < 0) {
-		/* The caller still owns UIO, VFIO and CTL_FD. */
+		/* The caller still owns BE and CTL_FD. */
 		lease_fast_done(l);
 		l->timer = sd_event_source_disable_unref(l->timer);
 		policy_file_unref(l->policy);
@@ -267,29 +254,6 @@ void lease_revoke(struct lease *l, const char *why)
 	FAULT_POINT(REVOKE_WAITING);
 }
 
-/* vfio-pci cannot be unbound while a process still holds the group (unbinding would block):
- * the holders were dealt with above, so retry the give-back briefly, then leave it to the
- * next start's recovery, which finds the record. */
-static void lease_close_vfio(struct lease *l)
-{
-	const char *root = l->manager->root;
-	char slot[PCI_SLOT_LEN];
-	int r;
-
-	memcpy(slot, l->slot, PCI_SLOT_LEN);
-	r = vfio_dev_close(l->vfio);
-	l->vfio = NULL;
-	for (int i = 0; r == -EBUSY && i < 20; i++) {
-		usleep(50000);
-		r = vfio_dev_recover(root, slot);
-	}
-	if (r < 0)
-		log_error_errno(r,
-				"%s: still held after its lease ended; it stays confined on "
-				"vfio-pci until udrvd restarts: %m",
-				slot);
-}
-
 void lease_end(struct lease *l, const char *why)
 {
 	if (l->ending)
@@ -310,12 +274,10 @@ void lease_end(struct lease *l, const char *why)
 	audit_event("ended", l->slot, l->uid, l->pid, policy_file_get_name(l->policy),
 		    "Lease on %s ended: %s", l->slot, why);
 	manager_emit(l->manager, "lease-ended", l->slot, l->uid, l->pid, why);
-	if (l->vfio)
-		lease_close_vfio(l);
-	else if (l->device_gone)
-		uio_dev_forget(l->uio);
+	if (l->device_gone)
+		l->ops->forget(l->be);
 	else
-		uio_dev_close(l->uio);
+		(void)l->ops->give_back(l->be);
 	policy_file_unref(l->policy);
 	free(l);
 }

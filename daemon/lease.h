@@ -13,8 +13,7 @@
 #include "policy.h"
 
 struct manager;
-struct uio_dev;
-struct vfio_dev;
+struct backend_ops;
 
 struct lease {
 	struct manager *manager;
@@ -27,9 +26,8 @@ struct lease {
 	uint64_t start_usec; /* CLOCK_MONOTONIC */
 	uint64_t since_usec; /* CLOCK_REALTIME */
 	struct policy_file *policy;
-	struct uio_dev *uio;	/* the UIO backend, or */
-	struct vfio_dev *vfio;	/* the VFIO backend */
-	bool node;		/* VFIO node mode: the holder opens /dev/vfio/N itself */
+	const struct backend_ops *ops; /* the backend (backend.h), and */
+	void *be;		       /* its state for this lease */
 	int ctl_fd;		/* udrvd's end of the ctl socketpair; -1 once the holder was told */
 	sd_event_source *timer; /* MaxLeaseTime=, then a revoke's grace period */
 	uint64_t revoke_deadline; /* CLOCK_MONOTONIC */
@@ -38,9 +36,9 @@ struct lease {
 	bool device_gone; /* hot-unplugged: nothing to reset or give back */
 	bool no_holders;  /* a /proc scan after ctl closed just found none: no second scan */
 
-	/* Interrupts: INTx through uio (re-enabled by IRQ_ENABLE or the unmask eventfd, both
-	 * rate-limited), or a polling timer. */
-	const char *irq_mode;	  /* "intx" or "poll" */
+	/* Interrupts, when udrvd handles them (BACKEND_IRQ_UNMASK: INTx re-enabled by IRQ_ENABLE
+	 * or the unmask eventfd, both rate-limited; BACKEND_IRQ_POLL: a polling timer). */
+	int irq_path;		  /* enum backend_irq_path */
 	struct irq_poll *poll;	  /* poll mode */
 	int unmask_fd;		  /* intx mode: the eventfd the holder writes; -1 */
 	sd_event_source *backoff; /* a storm's masked period (main loop) */
@@ -72,8 +70,9 @@ struct lease {
  * any more. True if L is gone (freed). */
 bool lease_settle(struct lease *l);
 
-/* Chooses the interrupt mode from policy and the device, and sets it up. *RET_IRQ_FD is the
- * fd for the holder's "irq" (-1: keep uio's), *RET_UNMASK_FD its "irq-unmask" (-1: none). */
+/* Has the backend choose the interrupt mode from policy and the device, and sets up udrvd's
+ * part of it. *RET_IRQ_FD is the fd for the holder's "irq" (-1: keep the backend's),
+ * *RET_UNMASK_FD its "irq-unmask" (-1: none). */
 int lease_setup_irq(struct lease *l, const struct policy_grant *g, int device_irq, int *ret_irq_fd,
 		    int *ret_unmask_fd, const char **ret_why);
 /* IRQ_ENABLE: clears INTx Disable unless the rate limit holds it masked. Takes l->lock. */
@@ -91,10 +90,10 @@ int lease_fast_start_unmask(struct lease *l);
 void lease_fast_stop(struct lease *l);
 void lease_fast_done(struct lease *l);
 
-/* A lease on CTL_FD (udrvd's end); takes ownership of UIO or VFIO, and of CTL_FD. Requests on
- * ctl are served once lease_start() has run: set the lease up (lease_setup_irq) before. */
+/* A lease on CTL_FD (udrvd's end); takes ownership of BE (OPS's state) and of CTL_FD. Requests
+ * on ctl are served once lease_start() has run: set the lease up (lease_setup_irq) before. */
 int lease_new(struct manager *m, const char *slot, uid_t uid, pid_t pid, struct policy_file *policy,
-	      struct uio_dev *uio, struct vfio_dev *vfio, int ctl_fd, struct lease **ret);
+	      const struct backend_ops *ops, void *be, int ctl_fd, struct lease **ret);
 
 /* Starts serving ctl requests (the ctl thread, from the first request on): the last step
  * before the holder gets ctl. */

@@ -7,6 +7,7 @@ daemon_libudrvd_core_la_SOURCES = \
 	daemon/reset.c daemon/reset.h \
 	daemon/driver.c daemon/driver.h \
 	daemon/state.c daemon/state.h \
+	daemon/backend.c daemon/backend.h \
 	daemon/backend-uio.c daemon/backend-uio.h \
 	daemon/lease.c daemon/lease.h \
 	daemon/lease-fast.c \

@@ -14,8 +14,7 @@
 #include <sys/socket.h>
 
 #include "audit.h"
-#include "backend-uio.h"
-#include "backend-vfio.h"
+#include "backend.h"
 #include "bus-input.h"
 #include "driver.h"
 #include "fault.h"
@@ -84,16 +83,7 @@ static int connection_cred(struct connection *c, struct policy_cred *ret)
 
 static int append_info(sd_bus_message *reply, const struct lease *l, const char *policy)
 {
-	if (l->vfio)
-		return sd_bus_message_append(reply, "a{ss}", 7, "backend", "vfio", "irq",
-					     l->vfio->irq, "irq_format", "eventfd64", "dma", "on",
-					     "reset", l->vfio->reset_method ?: "none", "policy",
-					     policy, "mode", l->node ? "node" : "fd");
-	return sd_bus_message_append(reply, "a{ss}", 6, "backend", "uio", "irq", l->irq_mode,
-				     "irq_format",
-				     streq(l->irq_mode, "poll") ? "eventfd64" : "uio32", "dma",
-				     l->uio->bus_master ? "on" : "off", "reset",
-				     l->uio->reset_method ?: "none", "policy", policy);
+	return l->ops->describe(l->be, policy, reply);
 }
 
 static int reply_fds(sd_bus_message *m, const struct lease *l, int ctl, int *fds, char **names,
@@ -145,11 +135,19 @@ static int read_device(struct manager *m, const char *slot, struct pci_device **
 	return 1;
 }
 
-/* Backend=vfio, or auto on a function with an IOMMU group. */
-static bool use_vfio(const struct policy_grant *g, const struct pci_device *dev)
+/* The backend for A's device under G, or the bus error for a Backend= it cannot use (1 or <0).
+ */
+static int select_backend(struct manager *m, const char *slot, const struct pci_device *dev,
+			  const struct policy_file *file, const struct backend_ops **ret,
+			  sd_bus_error *error)
 {
-	return g->backend == POLICY_BACKEND_VFIO ||
-	       (g->backend == POLICY_BACKEND_AUTO && vfio_dev_usable(dev));
+	const char *why;
+
+	if (backend_select(m->root, dev, policy_file_get_grant(file), ret, &why) < 0)
+		return sd_bus_error_setf(error, UDRV_ERROR_FAILED, "%s (%s): %s", slot,
+					 policy_file_get_name(file), why);
+	log_debug("%s: backend %s: %s.", slot, (*ret)->name, why);
+	return 1;
 }
 
 /* A standing grant lets its uid in where the matching file's Users=/Groups= do not; a device
@@ -209,8 +207,8 @@ struct acquire {
 	struct pci_device *dev;
 	struct policy_decision decision;
 	struct policy_cred cred;
-	struct uio_dev *uio;
-	struct vfio_dev *vfio;
+	const struct backend_ops *ops;
+	void *be;
 	int *fds;
 	char **names;
 	size_t n;
@@ -228,9 +226,8 @@ static void acquire_done(struct acquire *a)
 	strv_free(a->names);
 	closep(&a->ctl[0]);
 	closep(&a->ctl[1]);
-	uio_dev_close(a->uio);
-	if (a->vfio)
-		(void)vfio_dev_close(a->vfio);
+	if (a->be)
+		(void)a->ops->give_back(a->be);
 }
 
 /* The irq fd: uio's (INTx, plus an unmask eventfd) or a polling timer's eventfd. */
@@ -320,49 +317,26 @@ static int acquire_check(struct connection *c, const char *arg, struct acquire *
 	return 1;
 }
 
-/* UIO: bind uio_pci_generic, hand out config, BARs, irq. */
-static int prepare_uio(struct connection *c, struct acquire *a, const struct policy_grant *g,
-		       sd_bus_error *error)
-{
-	int r = uio_dev_open(c->manager->root, a->dev, g, c->uid, c->pid, &a->uio);
-
-	if (r < 0)
-		return sd_bus_error_setf(
-			error, UDRV_ERROR_FAILED,
-			"could not prepare %s for uio_pci_generic: %s; see udrvd's "
-			"log",
-			a->slot, strerror(-r));
-	r = uio_dev_client_fds(a->uio, a->dev, g, &a->fds, &a->names, &a->n);
-	if (r < 0)
-		return sd_bus_error_setf(error, UDRV_ERROR_FAILED, "could not open %s: %s", a->slot,
-					 strerror(-r));
-	return 1;
-}
-
-/* VFIO: a viable group, vfio-pci, then either the device and container fds (fd mode) or
- * /dev/vfio/N for the caller through an ACL (node mode, unmodified apps); both raise the
- * caller's RLIMIT_MEMLOCK to MemlockLimit=. */
-static int prepare_vfio(struct connection *c, struct acquire *a, const struct policy_grant *g,
-			bool node, sd_bus_error *error)
+/* The backend's checks, then bind, reset and the holder's fds. */
+static int prepare(struct connection *c, struct acquire *a, const struct policy_grant *g,
+		   const struct backend_holder *h, sd_bus_error *error)
 {
 	_cleanup_free_ char *why = NULL;
 	int r;
 
-	r = vfio_dev_check(c->manager->root, a->dev, g, node, &why);
-	if (r < 0)
-		return r;
-	if (r == 0)
-		return sd_bus_error_setf(error, UDRV_ERROR_IN_USE, "%s", why);
-	r = vfio_dev_open(c->manager->root, a->dev, g, c->uid, c->pid, &a->vfio);
+	if (a->ops->check) {
+		r = a->ops->check(c->manager->root, a->dev, g, h, &why);
+		if (r < 0)
+			return r;
+		if (r == 0)
+			return sd_bus_error_setf(error, UDRV_ERROR_IN_USE, "%s", why);
+	}
+	r = a->ops->prepare(c->manager->root, a->dev, g, h, &a->be);
 	if (r < 0)
 		return sd_bus_error_setf(error, UDRV_ERROR_FAILED,
-					 "could not prepare %s for vfio-pci: %s; see udrvd's log",
-					 a->slot, strerror(-r));
-	r = node ? vfio_dev_grant_node(a->vfio, c->uid) : 0;
-	if (r >= 0)
-		r = vfio_dev_client_fds(a->vfio, &a->fds, &a->names, &a->n);
-	if (r >= 0 && g->memlock_limit)
-		r = vfio_dev_raise_memlock(c->pid, g->memlock_limit);
+					 "could not prepare %s for %s: %s; see udrvd's log", a->slot,
+					 a->ops->driver, strerror(-r));
+	r = a->ops->client_fds(a->be, a->dev, g, h, &a->fds, &a->names, &a->n);
 	if (r < 0)
 		return sd_bus_error_setf(error, UDRV_ERROR_FAILED, "could not hand out %s: %s",
 					 a->slot, strerror(-r));
@@ -372,10 +346,11 @@ static int prepare_vfio(struct connection *c, struct acquire *a, const struct po
 static int do_acquire(sd_bus_message *msg, struct connection *c, bool node, sd_bus_error *error)
 {
 	_cleanup_(acquire_done) struct acquire a = {.ctl = {-1, -1}};
+	struct backend_holder h = {.uid = c->uid, .pid = c->pid, .node = node};
+	_cleanup_free_ char *summary = NULL;
 	const struct policy_grant *g;
 	struct lease *l;
 	const char *arg;
-	bool vfio;
 	int r;
 
 	r = sd_bus_message_read(msg, "s", &arg);
@@ -385,41 +360,29 @@ static int do_acquire(sd_bus_message *msg, struct connection *c, bool node, sd_b
 	if (r <= 0)
 		return r;
 	g = policy_file_get_grant(a.decision.file);
-	if (g->backend == POLICY_BACKEND_UIO_EXT)
-		return sd_bus_error_setf(error, UDRV_ERROR_FAILED,
-					 "%s: Backend=uio-ext is not available in this udrvd (%s); "
-					 "use Backend=uio, vfio or auto",
-					 a.slot, policy_file_get_name(a.decision.file));
-	vfio = use_vfio(g, a.dev);
-	if (g->backend == POLICY_BACKEND_VFIO && !vfio_dev_usable(a.dev))
-		return sd_bus_error_setf(error, UDRV_ERROR_FAILED,
-					 "%s has no IOMMU group: Backend=vfio (%s) needs an IOMMU "
-					 "(intel_iommu=on); use Backend=uio or auto",
-					 a.slot, policy_file_get_name(a.decision.file));
-	r = vfio ? prepare_vfio(c, &a, g, node, error) : prepare_uio(c, &a, g, error);
+	r = select_backend(c->manager, a.slot, a.dev, a.decision.file, &a.ops, error);
+	if (r <= 0)
+		return r;
+	r = prepare(c, &a, g, &h, error);
 	if (r <= 0)
 		return r;
 	/* Both ends blocking: the lease's ctl thread blocks in recv() on udrvd's (its sends say
 	 * MSG_DONTWAIT), and O_NONBLOCK would travel with the client's fd. */
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, a.ctl) < 0)
 		return negative_errno();
-	r = lease_new(c->manager, a.slot, c->uid, c->pid, a.decision.file, a.uio, a.vfio, a.ctl[0],
+	r = lease_new(c->manager, a.slot, c->uid, c->pid, a.decision.file, a.ops, a.be, a.ctl[0],
 		      &l);
 	if (r < 0)
 		return r;
-	a.uio = NULL;
-	a.vfio = NULL;
+	a.be = NULL;
 	a.ctl[0] = -1;
 	FAULT_POINT(ACQUIRE_LEASE_MADE);
-	l->node = vfio && node;
-	if (!l->vfio) {
-		r = acquire_irq(&a, l, g);
-		if (r < 0) {
-			lease_end(l, "its interrupt could not be set up");
-			return sd_bus_error_setf(error, UDRV_ERROR_FAILED,
-						 "could not set up interrupts for %s: %s", a.slot,
-						 strerror(-r));
-		}
+	r = acquire_irq(&a, l, g);
+	if (r < 0) {
+		lease_end(l, "its interrupt could not be set up");
+		return sd_bus_error_setf(error, UDRV_ERROR_FAILED,
+					 "could not set up interrupts for %s: %s", a.slot,
+					 strerror(-r));
 	}
 	r = lease_start(l);
 	if (r < 0) {
@@ -436,13 +399,11 @@ static int do_acquire(sd_bus_message *msg, struct connection *c, bool node, sd_b
 	FAULT_POINT(ACQUIRE_REPLIED);
 	audit_event("granted", a.slot, c->uid, c->pid, policy_file_get_name(a.decision.file), "%s",
 		    a.decision.reason);
-	log_info("Granted %s to uid %u (pid %d, %s) by %s: %s; backend %s%s, reset %s.", a.slot,
+	if (l->ops->summary(l->be, &summary) < 0)
+		summary = NULL;
+	log_info("Granted %s to uid %u (pid %d, %s) by %s: %s; backend %s, %s.", a.slot,
 		 (unsigned)c->uid, (int)c->pid, l->comm, policy_file_get_name(a.decision.file),
-		 a.decision.reason, l->vfio ? "vfio" : "uio",
-		 l->vfio	      ? (l->node ? " (node mode)" : " (fd mode)")
-		 : l->uio->bus_master ? ", bus mastering on (DMA=unsafe)"
-				      : ", bus mastering off",
-		 l->vfio ? l->vfio->reset_method ?: "none" : l->uio->reset_method);
+		 a.decision.reason, l->ops->name, summary ?: "?");
 	return 1;
 }
 
@@ -456,51 +417,16 @@ static int method_acquire_node(sd_bus_message *msg, void *userdata, sd_bus_error
 	return do_acquire(msg, userdata, true, error);
 }
 
-/* Check's plan for a VFIO lease, in node mode as `udrvctl grant` asks for it. */
-static int check_vfio(sd_bus_message *msg, struct connection *c, struct acquire *a,
-		      const struct policy_grant *g, const char *resets, sd_bus_error *error)
-{
-	_cleanup_free_ char *why = NULL, *plan = NULL;
-	int r;
-
-	if (!vfio_dev_usable(a->dev))
-		return sd_bus_error_setf(error, UDRV_ERROR_FAILED,
-					 "%s has no IOMMU group: Backend=vfio needs an IOMMU",
-					 a->slot);
-	r = vfio_dev_check(c->manager->root, a->dev, g, true, &why);
-	if (r < 0)
-		return r;
-	if (r == 0)
-		return sd_bus_error_setf(error, UDRV_ERROR_IN_USE, "%s", why);
-	if (asprintf(&plan,
-		     "%s\n"
-		     "would record %s's driver (%s) and driver_override (%s)\n"
-		     "IOMMU group %d is viable%s\n"
-		     "would bind %s to vfio-pci through driver_override\n"
-		     "would reset it: %s\n"
-		     "would let uid %u open /dev/vfio/%d (a POSIX ACL) and raise its "
-		     "RLIMIT_MEMLOCK to %" PRIu64 " bytes; DMA confined by the IOMMU\n"
-		     "when the lease ends: ACL removed, %s holders, reset, give it back to %s\n",
-		     a->decision.reason, a->slot, a->dev->driver ?: "none",
-		     a->dev->driver_override ?: "unset", a->dev->iommu_group,
-		     g->group_unbind ? " (GroupUnbind=yes: idle members unbound for the lease)"
-				     : "",
-		     a->slot, resets ?: "no reset method: the fallback clean-up", (unsigned)c->uid,
-		     a->dev->iommu_group, g->memlock_limit,
-		     g->stray_holders == POLICY_STRAY_KILL ? "kill stray" : "log stray",
-		     a->dev->driver ?: "no driver") < 0)
-		return -ENOMEM;
-	return reply_plan(msg, plan);
-}
-
-/* What an Acquire would do, without doing it: udrvctl grant --dry-run. */
+/* What an Acquire would do, without doing it: udrvctl grant --dry-run. The plan is for node
+ * mode, as `udrvctl grant` asks for it. */
 static int method_check(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
 	struct connection *c = userdata;
 	_cleanup_(acquire_done) struct acquire a = {.ctl = {-1, -1}};
-	_cleanup_free_ char *plan = NULL, *resets = NULL, *fds = NULL;
+	struct backend_holder h = {.uid = c->uid, .pid = c->pid, .node = true};
+	_cleanup_free_ char *why = NULL, *plan = NULL, *text = NULL;
 	const struct policy_grant *g;
-	const char *arg;
+	const char *arg, *chosen;
 	int r;
 
 	r = sd_bus_message_read(msg, "s", &arg);
@@ -510,43 +436,23 @@ static int method_check(sd_bus_message *msg, void *userdata, sd_bus_error *error
 	if (r <= 0)
 		return r;
 	g = policy_file_get_grant(a.decision.file);
-	resets = a.dev->reset_methods ? strv_join(a.dev->reset_methods, " ") : NULL;
-	if (use_vfio(g, a.dev))
-		return check_vfio(msg, c, &a, g, resets, error);
-	fds = strdup("ctl, config (read-only)");
-	for (int i = 0; fds && i < PCI_ROM_RESOURCE; i++) {
-		char *n = NULL;
-
-		if (!pci_resource_size(&a.dev->res[i]) || !(g->bars & (1u << i)))
-			continue;
-		if (asprintf(&n, "%s, bar%d (%" PRIu64 " bytes %s)", fds, i,
-			     pci_resource_size(&a.dev->res[i]),
-			     a.dev->res[i].flags & PCI_RES_IO ? "I/O" : "memory") < 0)
-			n = NULL;
-		free(fds);
-		fds = n;
+	if (backend_select(c->manager->root, a.dev, g, &a.ops, &chosen) < 0)
+		return sd_bus_error_setf(error, UDRV_ERROR_FAILED, "%s (%s): %s", a.slot,
+					 policy_file_get_name(a.decision.file), chosen);
+	if (a.ops->check) {
+		r = a.ops->check(c->manager->root, a.dev, g, &h, &why);
+		if (r < 0)
+			return r;
+		if (r == 0)
+			return sd_bus_error_setf(error, UDRV_ERROR_IN_USE, "%s", why);
 	}
-	if (!fds ||
-	    asprintf(&plan,
-		     "%s\n"
-		     "would record %s's driver (%s) and driver_override (%s)\n"
-		     "would bind %s to uio_pci_generic through driver_override\n"
-		     "would reset it: %s\n"
-		     "would keep bus mastering %s\n"
-		     "would hand uid %u: %s, irq (/dev/uioN)\n"
-		     "when the lease ends: bus mastering off, reset, %s holders, give it "
-		     "back to %s\n",
-		     a.decision.reason, a.slot, a.dev->driver ?: "none",
-		     a.dev->driver_override ?: "unset", a.slot,
-		     g->reset == POLICY_RESET_NONE ? "Reset=none: the fallback clean-up"
-		     : resets			   ? resets
-			      : "no reset method: the fallback clean-up (decoding and bus "
-				"mastering off, saved header back)",
-		     g->dma == POLICY_DMA_UNSAFE ? "ON (DMA=unsafe)" : "off", (unsigned)c->uid, fds,
-		     g->stray_holders == POLICY_STRAY_KILL ? "kill stray" : "log stray",
-		     a.dev->driver ?: "no driver") < 0)
+	r = a.ops->plan(c->manager->root, a.dev, g, &h, &plan);
+	if (r < 0)
+		return r;
+	if (asprintf(&text, "%s\nbackend %s: %s\n%s", a.decision.reason, a.ops->name, chosen,
+		     plan) < 0)
 		return -ENOMEM;
-	return reply_plan(msg, plan);
+	return reply_plan(msg, text);
 }
 
 static int read_slot_dry(sd_bus_message *msg, char slot[PCI_SLOT_LEN], int *dry,

@@ -13,8 +13,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "audit.h"
-#include "backend-uio.h"
-#include "backend-vfio.h"
+#include "backend.h"
 #include "fault.h"
 #include "holders.h"
 #include "lease.h"
@@ -375,16 +374,17 @@ static void recover_devices(struct manager *m)
 	FAULT_POINT(RECOVER_LISTED);
 	for (char **s = slots; s && *s; s++) {
 		struct device_record rec = {};
-		bool vfio = false;
+		const struct backend_ops *ops = NULL;
 
 		if (state_load(m->root, *s, &rec) >= 0)
-			vfio = rec.backend && startswith(rec.backend, "vfio");
+			ops = backend_from_record(rec.backend);
 		device_record_done(&rec);
 		/* A holder from before the restart may still map it: it must go first. */
 		manager_clear_holders(m, *s);
 		FAULT_POINT(RECOVER_HOLDERS);
-		/* vfio-pci must not be unbound while someone holds the group: its own path. */
-		(void)(vfio ? vfio_dev_recover(m->root, *s) : uio_dev_recover(m->root, *s));
+		/* Each backend its own way (vfio-pci must not be unbound while someone holds the
+		 * group); a record with no backend named is uio's, the oldest. */
+		(void)(ops ?: &backend_uio_ops)->recover(m->root, *s);
 	}
 }
 
