@@ -458,8 +458,8 @@ int uio_dev_recover(const char *root, const char *slot)
 
 /* The backend contract (backend.h). */
 
-static int uio_prepare(const char *root, const struct pci_device *dev,
-		       const struct policy_grant *g, const struct backend_holder *h, void **ret)
+static int uio_prepare(const char *root, const struct pci_device *dev, const struct policy_grant *g,
+		       const struct backend_holder *h, void **ret)
 {
 	struct uio_dev *u;
 	int r = uio_dev_open(root, dev, g, h->uid, h->pid, &u);
@@ -486,9 +486,8 @@ static int uio_irq_setup(void *b, const struct policy_grant *g, int device_irq,
 {
 	struct uio_dev *u = b;
 
-	*ret = (struct backend_irq){.path = BACKEND_IRQ_UNMASK,
-				    .mode = "intx",
-				    .why = "INTx through uio_pci_generic"};
+	*ret = (struct backend_irq){
+		.path = BACKEND_IRQ_UNMASK, .mode = "intx", .why = "INTx through uio_pci_generic"};
 	if (g->interrupts == POLICY_INTERRUPTS_POLL)
 		ret->why = "Interrupts=poll";
 	else if (g->interrupts == POLICY_INTERRUPTS_MSI || g->interrupts == POLICY_INTERRUPTS_MSIX)
@@ -542,9 +541,9 @@ static int uio_describe(void *b, const char *policy, sd_bus_message *reply)
 	struct uio_dev *u = b;
 	const char *irq = u->irq_mode ?: "none";
 
-	return sd_bus_message_append(reply, "a{ss}", 6, "backend", "uio", "irq", irq,
-				     "irq_format", streq(irq, "poll") ? "eventfd64" : "uio32",
-				     "dma", u->bus_master ? "on" : "off", "reset",
+	return sd_bus_message_append(reply, "a{ss}", 6, "backend", "uio", "irq", irq, "irq_format",
+				     streq(irq, "poll") ? "eventfd64" : "uio32", "dma",
+				     u->bus_master ? "on" : "off", "reset",
 				     u->reset_method ?: "none", "policy", policy);
 }
 
@@ -582,7 +581,8 @@ static char *uio_plan_fds(const struct pci_device *dev, const struct policy_gran
 static int uio_plan(const char *root, const struct pci_device *dev, const struct policy_grant *g,
 		    const struct backend_holder *h, char **ret)
 {
-	_cleanup_free_ char *resets = dev->reset_methods ? strv_join(dev->reset_methods, " ") : NULL;
+	_cleanup_free_ char *resets =
+		dev->reset_methods ? strv_join(dev->reset_methods, " ") : NULL;
 	_cleanup_free_ char *fds = uio_plan_fds(dev, g);
 
 	(void)root;

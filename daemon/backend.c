@@ -167,7 +167,8 @@ static int vfio_summary(void *b, char **ret)
 static int vfio_plan(const char *root, const struct pci_device *dev, const struct policy_grant *g,
 		     const struct backend_holder *h, char **ret)
 {
-	_cleanup_free_ char *resets = dev->reset_methods ? strv_join(dev->reset_methods, " ") : NULL;
+	_cleanup_free_ char *resets =
+		dev->reset_methods ? strv_join(dev->reset_methods, " ") : NULL;
 
 	(void)root;
 	return asprintf(ret,

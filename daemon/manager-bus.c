@@ -334,8 +334,8 @@ static int prepare(struct connection *c, struct acquire *a, const struct policy_
 	r = a->ops->prepare(c->manager->root, a->dev, g, h, &a->be);
 	if (r < 0)
 		return sd_bus_error_setf(error, UDRV_ERROR_FAILED,
-					 "could not prepare %s for %s: %s; see udrvd's log", a->slot,
-					 a->ops->driver, strerror(-r));
+					 "could not prepare %s for %s: %s; see udrvd's log",
+					 a->slot, a->ops->driver, strerror(-r));
 	r = a->ops->client_fds(a->be, a->dev, g, h, &a->fds, &a->names, &a->n);
 	if (r < 0)
 		return sd_bus_error_setf(error, UDRV_ERROR_FAILED, "could not hand out %s: %s",
