@@ -1,8 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Binding, resetting and handing out a function through uio_pci_generic. */
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include "../uio-ext/include/uapi/linux/uio_ext.h"
 #include <sys/sysmacros.h>
 
 #include "backend-uio.h"
@@ -16,6 +21,12 @@
 #include "sysfs.h"
 
 #define UIO_DRIVER "uio_pci_generic"
+#define UIO_EXT_DRIVER "uio_ext"
+
+static const char *uio_driver(const struct uio_dev *u)
+{
+	return u->ext ? UIO_EXT_DRIVER : UIO_DRIVER;
+}
 
 static void uio_dev_free(struct uio_dev *u)
 {
@@ -24,6 +35,7 @@ static void uio_dev_free(struct uio_dev *u)
 	closep(&u->devfd);
 	closep(&u->config_fd);
 	closep(&u->uio_fd);
+	closep(&u->ext_fd);
 	config_filter_free(u->filter);
 	free(u->reset_method);
 	free(u->root);
@@ -78,6 +90,47 @@ static int open_config(struct uio_dev *u)
 	return pci_config_read(u->config_fd, 0, u->saved, sizeof(u->saved));
 }
 
+/* uio_ext's control fd, attached to the function (uio index) U is on. */
+static int open_ext_control(const char *root, const char *slot, int uio_num, int *ret_fd)
+{
+	struct uio_ext_attach at = {.uio_index = (uint32_t)uio_num};
+	_cleanup_free_ char *path = NULL;
+	_cleanup_close_ int fd = -1;
+
+	if (root_join(root, "dev/" UIO_EXT_CTL_NAME, &path) < 0)
+		return -ENOMEM;
+	fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return driver_log_node_error(negative_errno(), "/dev/" UIO_EXT_CTL_NAME, slot,
+					     "DeviceAllow=/dev/uio-ext rw", UIO_EXT_DRIVER);
+	if (ioctl(fd, UIO_EXT_ATTACH, &at) < 0)
+		return log_error_errno(errno, "%s: uio_ext does not know /dev/uio%d: %m", slot,
+				       uio_num);
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+/* uio_ext: DMA and bus mastering as policy says. Its first open reset the function and the
+ * module forbids DMA until told otherwise; every last release forbids it again. */
+static int uio_ext_set_dma(struct uio_dev *u, const struct policy_grant *g)
+{
+	struct uio_ext_dma dma = {.allow = u->bus_master};
+	struct uio_ext_status st;
+	uint32_t on = 1;
+
+	/* Buffers come from the module's "dma" window: MemlockLimit= bounds them below it. */
+	if (u->bus_master) {
+		if (ioctl(u->ext_fd, UIO_EXT_GET_STATUS, &st) < 0)
+			return log_error_errno(errno, "%s: uio_ext status: %m", u->slot);
+		dma.limit = MIN(g->memlock_limit, st.dma_window);
+	}
+	if (ioctl(u->ext_fd, UIO_EXT_SET_DMA, &dma) < 0)
+		return log_error_errno(errno, "%s: uio_ext refused the DMA setting: %m", u->slot);
+	if (u->bus_master && ioctl(u->ext_fd, UIO_EXT_SET_MASTER, &on) < 0)
+		return log_error_errno(errno, "%s: uio_ext refused bus mastering: %m", u->slot);
+	return 0;
+}
+
 /* After binding: reset, bus mastering as policy says (uio_dev_filter_new() snapshots). */
 static int uio_dev_prepare(struct uio_dev *u, const struct policy_grant *g)
 {
@@ -86,21 +139,37 @@ static int uio_dev_prepare(struct uio_dev *u, const struct policy_grant *g)
 	r = find_uio_num(u->devfd, &u->uio_num);
 	if (r < 0)
 		return log_error_errno(r, "%s is bound to %s but has no uio device.", u->slot,
-				       UIO_DRIVER);
+				       uio_driver(u));
+	if (u->ext) {
+		r = open_ext_control(u->root, u->slot, u->uio_num, &u->ext_fd);
+		if (r < 0)
+			return r;
+	}
+	/* uio_ext resets the function on this first open and restores its clean state. */
 	r = open_uio_node(u, O_RDWR, &u->uio_fd);
 	if (r < 0) {
 		char node[32];
 
 		snprintf(node, sizeof(node), "/dev/uio%d", u->uio_num);
 		return driver_log_node_error(r, node, u->slot, "DeviceAllow=char-uio rw",
-					     "uio_pci_generic");
+					     uio_driver(u));
 	}
 	FAULT_POINT(ACQUIRE_UIO_OPENED);
+	u->bus_master = g->dma == POLICY_DMA_UNSAFE;
+	if (u->ext) {
+		u->reset_method = strdup("by uio_ext on open");
+		if (!u->reset_method)
+			return -ENOMEM;
+		if (u->bus_master)
+			log_warning("%s: DMA=unsafe: bus mastering on without an IOMMU; the "
+				    "holder can read and write all of memory.",
+				    u->slot);
+		return uio_ext_set_dma(u, g);
+	}
 	r = pci_reset(u->devfd, u->config_fd, u->reset, u->saved, &u->reset_method);
 	if (r < 0)
 		return log_error_errno(r, "Failed to reset %s: %m", u->slot);
 	FAULT_POINT(ACQUIRE_RESET);
-	u->bus_master = g->dma == POLICY_DMA_UNSAFE;
 	if (u->bus_master)
 		log_warning("%s: DMA=unsafe: bus mastering on without an IOMMU; the holder can "
 			    "read and write all of memory.",
@@ -159,12 +228,12 @@ static int uio_dev_filter_new(struct uio_dev *u, const struct pci_device *dev,
 }
 
 int uio_dev_open(const char *root, const struct pci_device *dev, const struct policy_grant *g,
-		 uid_t uid, pid_t pid, struct uio_dev **ret)
+		 uid_t uid, pid_t pid, bool ext, struct uio_dev **ret)
 {
 	struct device_record rec = {
 		.original_driver = dev->driver,
 		.original_override = dev->driver_override,
-		.backend = (char *)"uio",
+		.backend = (char *)(ext ? "uio-ext" : "uio"),
 		.holder_uid = uid,
 		.holder_pid = pid,
 	};
@@ -178,7 +247,8 @@ int uio_dev_open(const char *root, const struct pci_device *dev, const struct po
 	}
 	memcpy(u->slot, dev->slot, PCI_SLOT_LEN);
 	memcpy(rec.slot, dev->slot, PCI_SLOT_LEN);
-	u->config_fd = u->uio_fd = -1;
+	u->config_fd = u->uio_fd = u->ext_fd = -1;
+	u->ext = ext;
 	u->reset = g->reset;
 	r = sysfs_open_pci_device(root, dev->slot, &u->devfd);
 	if (r < 0) {
@@ -199,9 +269,9 @@ int uio_dev_open(const char *root, const struct pci_device *dev, const struct po
 		return r;
 	}
 	FAULT_POINT(ACQUIRE_RECORDED);
-	r = driver_ensure_loaded(root, UIO_DRIVER, UIO_DRIVER);
+	r = driver_ensure_loaded(root, uio_driver(u), uio_driver(u));
 	if (r >= 0)
-		r = driver_move_to(root, dev->slot, UIO_DRIVER);
+		r = driver_move_to(root, dev->slot, uio_driver(u));
 	if (r >= 0)
 		r = uio_dev_prepare(u, g);
 	if (r >= 0)
@@ -243,16 +313,32 @@ int uio_dev_client_fds(struct uio_dev *u, const struct pci_device *dev,
 
 		if (!pci_resource_size(&dev->res[i]) || !(g->bars & (1u << i)))
 			continue;
+		/* uio_ext maps memory BARs through /dev/uioN, revocably; I/O BARs stay resource
+		 * files, read and written by the kernel (no mapping to revoke). */
+		if (u->ext && !(dev->res[i].flags & PCI_RES_IO))
+			continue;
+		u->io_bars = u->ext;
 		snprintf(res, sizeof(res), "resource%d", i);
 		snprintf(name, sizeof(name), "bar%d", i);
 		r = open_at(u->devfd, res, O_RDWR, fds, &n);
 		if (r < 0 || (r = strv_push(&names, name)) < 0)
 			goto fail;
 	}
-	/* Read-only: enough to wait for interrupts, and no writable mapping of any BAR. */
-	r = open_uio_node(u, O_RDONLY, &fds[n]);
-	if (r < 0 || (n++, strv_push(&names, "irq")) < 0)
-		goto fail;
+	if (u->ext) {
+		/* The holder's /dev/uioN, the one udrvd opened: BAR maps, interrupts, the unmask
+		 * write. udrvd keeps no copy, so the holder's last close is the module's last
+		 * release: reset, bus mastering off, DMA forbidden, even with udrvd gone. */
+		fds[n] = TAKE_FD(u->uio_fd);
+		if ((n++, strv_push(&names, "uio")) < 0) {
+			r = -ENOMEM;
+			goto fail;
+		}
+	} else {
+		/* Read-only: enough to wait for interrupts, and no writable mapping of any BAR. */
+		r = open_uio_node(u, O_RDONLY, &fds[n]);
+		if (r < 0 || (n++, strv_push(&names, "irq")) < 0)
+			goto fail;
+	}
 	FAULT_POINT(ACQUIRE_FDS_OPENED);
 	*ret_fds = TAKE_PTR(fds);
 	*ret_names = TAKE_PTR(names);
@@ -401,10 +487,48 @@ int uio_dev_config_read(struct uio_dev *u, unsigned off, uint8_t *buf, size_t le
 	return config_filter_read(u->filter, off, len, hw, buf);
 }
 
+/* uio_ext: every mapping of the function zapped (every process, every fd), its interrupts
+ * stopped, DMA forbidden and bus mastering off; later accesses fault with SIGBUS. */
+static int uio_ext_revoke(struct uio_dev *u)
+{
+	if (u->ext_fd < 0)
+		return 0;
+	if (ioctl(u->ext_fd, UIO_EXT_REVOKE) < 0) {
+		log_warning_errno(errno, "%s: uio_ext could not revoke the holder's access: %m",
+				  u->slot);
+		return 0;
+	}
+	return 1;
+}
+
+/* uio_ext: revoke, then unbind at once: the module's removal resets the function (when it has
+ * a method), stops its interrupts and leaves bus mastering off, and the holder's /dev/uioN reads
+ * EIO from then on. What udrvd adds afterwards, with the function already off uio_ext, is the
+ * clean-up: the header from before the lease, and the original driver. */
+static void uio_ext_close(struct uio_dev *u)
+{
+	_cleanup_free_ char *drv = NULL;
+
+	(void)uio_ext_revoke(u);
+	closep(&u->uio_fd);
+	if (driver_current(u->root, u->slot, &drv) >= 0 && drv && streq(drv, UIO_EXT_DRIVER) &&
+	    driver_write(u->root, UIO_EXT_DRIVER, "unbind", u->slot) < 0)
+		log_warning("%s: could not unbind it from uio_ext; cleaning it up bound.", u->slot);
+	if (u->config_fd >= 0)
+		(void)pci_reset_for_give_back(u->slot, u->devfd, u->config_fd, POLICY_RESET_NONE,
+					      u->saved, NULL, NULL);
+	driver_give_back(u->root, u->slot);
+	uio_dev_free(u);
+}
+
 void uio_dev_close(struct uio_dev *u)
 {
 	if (!u)
 		return;
+	if (u->ext) {
+		uio_ext_close(u);
+		return;
+	}
 	/* The clean header only once the opening reset ran and it was read: an open that
 	 * failed in between would otherwise write zeros over the BARs and Command. */
 	if (u->config_fd >= 0)
@@ -462,7 +586,7 @@ static int uio_prepare(const char *root, const struct pci_device *dev, const str
 		       const struct backend_holder *h, void **ret)
 {
 	struct uio_dev *u;
-	int r = uio_dev_open(root, dev, g, h->uid, h->pid, &u);
+	int r = uio_dev_open(root, dev, g, h->uid, h->pid, false, &u);
 
 	if (r < 0)
 		return r;
@@ -624,4 +748,140 @@ const struct backend_ops backend_uio_ops = {
 	.describe = uio_describe,
 	.summary = uio_summary,
 	.plan = uio_plan,
+};
+
+/* uio_ext: the module unmasks (the holder's write(1) on /dev/uioN, under IrqRateLimit=) and
+ * polls; udrvd only says which. An MSI is a DMA write: Interrupts=msi|msix poll unless
+ * DMA=unsafe lets the module give vectors. */
+static int uio_ext_irq_setup(void *b, const struct policy_grant *g, int device_irq,
+			     struct backend_irq *ret)
+{
+	struct uio_dev *u = b;
+	struct uio_ext_irq irq = {
+		.mode = UIO_EXT_IRQ_INTX,
+		.rate_limit = (uint32_t)MIN(g->irq_rate_limit, (uint64_t)1000000000),
+	};
+	uint64_t poll_ns = g->poll_interval_usec * 1000;
+
+	*ret = (struct backend_irq){
+		.path = BACKEND_IRQ_KERNEL,
+		.mode = "intx",
+		.why = "INTx through uio_ext: the holder unmasks by writing its "
+		       "/dev/uioN, the module applies IrqRateLimit="};
+	if (g->interrupts == POLICY_INTERRUPTS_POLL)
+		ret->why = "Interrupts=poll, by uio_ext's timer";
+	else if (g->interrupts == POLICY_INTERRUPTS_MSI || g->interrupts == POLICY_INTERRUPTS_MSIX)
+		ret->why = "MSI needs bus mastering, which only DMA=unsafe allows without an "
+			   "IOMMU: polling by uio_ext's timer";
+	else if (device_irq <= 0)
+		ret->why = "the device has no usable interrupt: polling by uio_ext's timer";
+	else if (ioctl(u->ext_fd, UIO_EXT_SET_IRQ, &irq) >= 0) {
+		u->irq_mode = ret->mode;
+		return 0;
+	} else if (errno == ENODEV)
+		ret->why = "the function cannot mask INTx (uio_ext checked): polling by "
+			   "uio_ext's timer";
+	else
+		return log_error_errno(errno, "%s: uio_ext refused INTx: %m", u->slot);
+	irq = (struct uio_ext_irq){
+		.mode = UIO_EXT_IRQ_POLL,
+		.poll_ns = MAX(MIN(poll_ns, (uint64_t)10000000000), (uint64_t)10000),
+	};
+	if (ioctl(u->ext_fd, UIO_EXT_SET_IRQ, &irq) < 0)
+		return log_error_errno(errno, "%s: uio_ext refused polling: %m", u->slot);
+	ret->mode = u->irq_mode = "poll";
+	return 0;
+}
+
+static int uio_ext_prepare(const char *root, const struct pci_device *dev,
+			   const struct policy_grant *g, const struct backend_holder *h, void **ret)
+{
+	struct uio_dev *u;
+	int r = uio_dev_open(root, dev, g, h->uid, h->pid, true, &u);
+
+	if (r < 0)
+		return r;
+	*ret = u;
+	return 0;
+}
+
+/* 1 when the holder has nothing left that reaches the function: I/O BAR resource files are
+ * read and written by the kernel on each call and no revoke reaches them. */
+static int uio_ext_revoke_op(void *b)
+{
+	struct uio_dev *u = b;
+
+	return uio_ext_revoke(u) > 0 && !u->io_bars;
+}
+
+static bool uio_ext_cuts_off(void *b)
+{
+	struct uio_dev *u = b;
+
+	return u->ext_fd >= 0 && !u->io_bars;
+}
+
+/* A record of a previous udrvd: its holder's mappings go first (the module's revoke), then
+ * the function is given back like any uio function. If the holder exited while no udrvd ran,
+ * the module already reset it and turned bus mastering off. */
+static int uio_ext_recover(const char *root, const char *slot)
+{
+	_cleanup_close_ int devfd = -1, ctl = -1;
+	int num;
+
+	if (sysfs_open_pci_device(root, slot, &devfd) >= 0 && find_uio_num(devfd, &num) >= 0 &&
+	    open_ext_control(root, slot, num, &ctl) >= 0 && ioctl(ctl, UIO_EXT_REVOKE) < 0)
+		log_warning_errno(errno, "%s: uio_ext could not revoke: %m", slot);
+	return uio_dev_recover(root, slot);
+}
+
+static int uio_ext_describe(void *b, const char *policy, sd_bus_message *reply)
+{
+	struct uio_dev *u = b;
+
+	return sd_bus_message_append(reply, "a{ss}", 7, "backend", "uio-ext", "irq",
+				     u->irq_mode ?: "none", "irq_format", "uio32", "irq_unmask",
+				     "uio-write", "dma", u->bus_master ? "on" : "off", "reset",
+				     u->reset_method ?: "none", "policy", policy);
+}
+
+static int uio_ext_plan(const char *root, const struct pci_device *dev,
+			const struct policy_grant *g, const struct backend_holder *h, char **ret)
+{
+	_cleanup_free_ char *fds = uio_plan_fds(dev, g);
+
+	(void)root;
+	if (!fds)
+		return -ENOMEM;
+	return asprintf(ret,
+			"would record %s's driver (%s) and driver_override (%s)\n"
+			"would bind %s to uio_ext through driver_override\n"
+			"would reset it: by uio_ext on open\n"
+			"would keep bus mastering %s\n"
+			"would hand uid %u: %s, uio (/dev/uioN: memory BARs, interrupts)\n"
+			"when the lease ends: mappings revoked by uio_ext, bus mastering off, "
+			"reset, give it back to %s\n",
+			dev->slot, dev->driver ?: "none", dev->driver_override ?: "unset",
+			dev->slot, g->dma == POLICY_DMA_UNSAFE ? "ON (DMA=unsafe)" : "off",
+			(unsigned)h->uid, fds, dev->driver ?: "no driver") < 0
+		       ? -ENOMEM
+		       : 0;
+}
+
+const struct backend_ops backend_uio_ext_ops = {
+	.name = "uio-ext",
+	.driver = UIO_EXT_DRIVER,
+	.prepare = uio_ext_prepare,
+	.client_fds = uio_client_fds,
+	.irq_setup = uio_ext_irq_setup,
+	.config_read = uio_config_read,
+	.config_write = uio_config_write,
+	.revoke = uio_ext_revoke_op,
+	.cuts_off = uio_ext_cuts_off,
+	.give_back = uio_give_back,
+	.forget = uio_forget,
+	.recover = uio_ext_recover,
+	.describe = uio_ext_describe,
+	.summary = uio_summary,
+	.plan = uio_ext_plan,
 };

@@ -14,9 +14,13 @@
 struct uio_dev {
 	char *root;
 	char slot[PCI_SLOT_LEN];
+	bool ext;      /* uio_ext, not uio_pci_generic */
+	int ext_fd;    /* uio_ext: udrvd's /dev/uio-ext, attached to this function */
+	bool io_bars;  /* uio_ext: I/O BAR resource files handed out, which no revoke reaches */
 	int devfd;     /* sysfs directory of the function */
 	int config_fd; /* udrvd's writable config fd: never leaves udrvd */
-	int uio_fd;    /* udrvd's own /dev/uioN: closing it would clear bus mastering */
+	int uio_fd;    /* udrvd's own /dev/uioN: closing it would clear bus mastering (uio_ext:
+			* the holder's, udrvd keeps none once it is handed out) */
 	int uio_num;
 	uint16_t cmd;	/* Command as udrvd last wrote or read it; valid when cmd_valid */
 	bool cmd_valid; /* cleared by any config write that may touch Command */
@@ -33,11 +37,11 @@ struct uio_dev {
 	uint8_t refusal_logged[CONFIG_SPACE_EXPRESS / 8]; /* by register offset */
 };
 
-/* Records the original driver, binds SLOT to uio_pci_generic, resets it, turns bus
- * mastering off (on only with DMA=unsafe) and snapshots the clean header. On failure the
+/* Records the original driver, binds SLOT to uio_pci_generic (EXT: uio_ext), resets it, turns
+ * bus mastering off (on only with DMA=unsafe) and snapshots the clean header. On failure the
  * function is given back as it was. */
 int uio_dev_open(const char *root, const struct pci_device *dev, const struct policy_grant *g,
-		 uid_t uid, pid_t pid, struct uio_dev **ret);
+		 uid_t uid, pid_t pid, bool ext, struct uio_dev **ret);
 
 /* Opens the fds a client gets: config (read-only), barN for every granted BAR, irq.
  * RET_FDS/RET_NAMES get N entries. */

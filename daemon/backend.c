@@ -13,6 +13,16 @@
 #include "strv.h"
 #include "sysfs.h"
 
+bool backend_uio_ext_available(const char *root)
+{
+	_cleanup_free_ char *drv = NULL, *node = NULL;
+
+	if (root_join(root, "sys/bus/pci/drivers/uio_ext", &drv) < 0 ||
+	    root_join(root, "dev/uio-ext", &node) < 0)
+		return false;
+	return access(drv, F_OK) == 0 && access(node, F_OK) == 0;
+}
+
 int backend_select(const char *root, const struct pci_device *dev, const struct policy_grant *g,
 		   const struct backend_ops **ret, const char **ret_why)
 {
@@ -27,9 +37,15 @@ int backend_select(const char *root, const struct pci_device *dev, const struct 
 		*ret_why = "Backend=vfio";
 		return 0;
 	case POLICY_BACKEND_UIO_EXT:
-		*ret_why = "Backend=uio-ext is not available in this udrvd; use Backend=uio, "
-			   "vfio or auto";
-		return -ENODEV;
+		if (!backend_uio_ext_available(root)) {
+			*ret_why = "Backend=uio-ext needs the uio_ext module (package "
+				   "udrv-uio-ext-dkms; modprobe uio_ext, then restart udrvd); "
+				   "use Backend=uio or auto";
+			return -ENODEV;
+		}
+		*ret = &backend_uio_ext_ops;
+		*ret_why = "Backend=uio-ext";
+		return 0;
 	case POLICY_BACKEND_UIO:
 		*ret = &backend_uio_ops;
 		*ret_why = "Backend=uio";
@@ -40,9 +56,13 @@ int backend_select(const char *root, const struct pci_device *dev, const struct 
 	if (vfio_dev_usable(dev)) {
 		*ret = &backend_vfio_ops;
 		*ret_why = "Backend=auto: the function has an IOMMU group";
+	} else if (backend_uio_ext_available(root)) {
+		*ret = &backend_uio_ext_ops;
+		*ret_why = "Backend=auto: no IOMMU group, and the uio_ext module is loaded";
 	} else {
 		*ret = &backend_uio_ops;
-		*ret_why = "Backend=auto: no IOMMU group";
+		*ret_why = "Backend=auto: no IOMMU group, and the uio_ext module is not loaded "
+			   "(package udrv-uio-ext-dkms): plain uio_pci_generic";
 	}
 	return 0;
 }
@@ -53,6 +73,8 @@ const struct backend_ops *backend_from_record(const char *name)
 		return NULL;
 	if (streq(name, "uio"))
 		return &backend_uio_ops;
+	if (streq(name, "uio-ext"))
+		return &backend_uio_ext_ops;
 	if (startswith(name, "vfio"))
 		return &backend_vfio_ops;
 	return NULL;

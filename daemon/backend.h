@@ -87,6 +87,8 @@ struct backend_ops {
 	 * holds reaches the device any more (mappings zapped, interrupts stopped, bus mastering
 	 * off), 0 when only the holders letting go ends it. NULL: 0. */
 	int (*revoke)(void *b);
+	/* Whether revoke() would return 1, for what `udrvctl revoke` says. NULL: false. */
+	bool (*cuts_off)(void *b);
 	/* A path beyond the function's sysfs files that holders' fds name (/dev/vfio/N), or
 	 * NULL in *RET. NULL: none. */
 	int (*holder_path)(void *b, char **ret);
@@ -107,6 +109,7 @@ struct backend_ops {
 };
 
 extern const struct backend_ops backend_uio_ops;
+extern const struct backend_ops backend_uio_ext_ops;
 extern const struct backend_ops backend_vfio_ops;
 
 /* The backend a record names ("uio", "uio-ext", "vfio", "vfio-peer"), NULL if none does. */
@@ -118,3 +121,6 @@ const struct backend_ops *backend_from_record(const char *name);
  * DEV cannot use, with *RET_WHY the user's message. */
 int backend_select(const char *root, const struct pci_device *dev, const struct policy_grant *g,
 		   const struct backend_ops **ret, const char **ret_why);
+
+/* Whether the uio_ext module is usable under ROOT: its driver and its control node exist. */
+bool backend_uio_ext_available(const char *root);

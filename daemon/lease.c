@@ -239,6 +239,13 @@ void lease_revoke(struct lease *l, const char *why)
 	FAULT_POINT(REVOKE_BEGUN);
 	lease_tell_and_close(l, -ECANCELED);
 	FAULT_POINT(REVOKE_TOLD);
+	/* uio_ext zaps every mapping at once: the holder faults from here on, and the device
+	 * can go back now, with no grace period and nobody to kill. */
+	if (l->ops->revoke && l->ops->revoke(l->be) > 0) {
+		l->cut_off = true;
+		lease_end(l, why);
+		return;
+	}
 	if (find_holders(l, &h, &n) >= 0 && n == 0) {
 		l->no_holders = true;
 		lease_end(l, why);
@@ -267,7 +274,9 @@ void lease_end(struct lease *l, const char *why)
 	l->timer = sd_event_source_disable_unref(l->timer);
 	closep(&l->unmask_fd);
 	l->poll = irq_poll_free(l->poll);
-	if (!l->device_gone && !l->no_holders)
+	if (!l->device_gone && !l->cut_off && l->ops->revoke)
+		l->cut_off = l->ops->revoke(l->be) > 0;
+	if (!l->device_gone && !l->no_holders && !l->cut_off)
 		deal_with_holders(l);
 	FAULT_POINT(END_HOLDERS);
 	manager_remove_lease(l->manager, l);

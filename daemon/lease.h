@@ -35,6 +35,7 @@ struct lease {
 	bool revoking;
 	bool device_gone; /* hot-unplugged: nothing to reset or give back */
 	bool no_holders;  /* a /proc scan after ctl closed just found none: no second scan */
+	bool cut_off;	  /* the backend revoked the holders' access: nothing to scan for */
 
 	/* Interrupts, when udrvd handles them (BACKEND_IRQ_UNMASK: INTx re-enabled by IRQ_ENABLE
 	 * or the unmask eventfd, both rate-limited; BACKEND_IRQ_POLL: a polling timer). */

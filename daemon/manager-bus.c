@@ -139,14 +139,11 @@ static int read_device(struct manager *m, const char *slot, struct pci_device **
  */
 static int select_backend(struct manager *m, const char *slot, const struct pci_device *dev,
 			  const struct policy_file *file, const struct backend_ops **ret,
-			  sd_bus_error *error)
+			  const char **ret_why, sd_bus_error *error)
 {
-	const char *why;
-
-	if (backend_select(m->root, dev, policy_file_get_grant(file), ret, &why) < 0)
+	if (backend_select(m->root, dev, policy_file_get_grant(file), ret, ret_why) < 0)
 		return sd_bus_error_setf(error, UDRV_ERROR_FAILED, "%s (%s): %s", slot,
-					 policy_file_get_name(file), why);
-	log_debug("%s: backend %s: %s.", slot, (*ret)->name, why);
+					 policy_file_get_name(file), *ret_why);
 	return 1;
 }
 
@@ -349,8 +346,8 @@ static int do_acquire(sd_bus_message *msg, struct connection *c, bool node, sd_b
 	struct backend_holder h = {.uid = c->uid, .pid = c->pid, .node = node};
 	_cleanup_free_ char *summary = NULL;
 	const struct policy_grant *g;
+	const char *arg, *chosen;
 	struct lease *l;
-	const char *arg;
 	int r;
 
 	r = sd_bus_message_read(msg, "s", &arg);
@@ -360,7 +357,7 @@ static int do_acquire(sd_bus_message *msg, struct connection *c, bool node, sd_b
 	if (r <= 0)
 		return r;
 	g = policy_file_get_grant(a.decision.file);
-	r = select_backend(c->manager, a.slot, a.dev, a.decision.file, &a.ops, error);
+	r = select_backend(c->manager, a.slot, a.dev, a.decision.file, &a.ops, &chosen, error);
 	if (r <= 0)
 		return r;
 	r = prepare(c, &a, g, &h, error);
@@ -401,9 +398,9 @@ static int do_acquire(sd_bus_message *msg, struct connection *c, bool node, sd_b
 		    a.decision.reason);
 	if (l->ops->summary(l->be, &summary) < 0)
 		summary = NULL;
-	log_info("Granted %s to uid %u (pid %d, %s) by %s: %s; backend %s, %s.", a.slot,
+	log_info("Granted %s to uid %u (pid %d, %s) by %s: %s; backend %s (%s), %s.", a.slot,
 		 (unsigned)c->uid, (int)c->pid, l->comm, policy_file_get_name(a.decision.file),
-		 a.decision.reason, l->ops->name, summary ?: "?");
+		 a.decision.reason, l->ops->name, chosen, summary ?: "?");
 	return 1;
 }
 
@@ -516,7 +513,15 @@ static int method_revoke(sd_bus_message *msg, void *userdata, sd_bus_error *erro
 	if (!l && grants == 0)
 		return sd_bus_error_setf(error, UDRV_ERROR_NO_DEVICE,
 					 "%s has neither a lease nor a standing grant", slot);
-	if (l) {
+	if (l && l->ops->cuts_off && l->ops->cuts_off(l->be)) {
+		if (asprintf(&lease,
+			     "%s the lease on %s held by uid %u (pid %d, %s): tell it, close its "
+			     "ctl, revoke its mappings through %s (it faults from then on), reset "
+			     "and give it back now\n",
+			     dry ? "would revoke" : "revoked", slot, (unsigned)l->uid, (int)l->pid,
+			     l->comm, l->ops->driver) < 0)
+			return -ENOMEM;
+	} else if (l) {
 		const struct policy_grant *g = policy_file_get_grant(l->policy);
 
 		if (asprintf(&lease,

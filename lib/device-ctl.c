@@ -31,6 +31,8 @@ int udrv_irq_enable(struct udrv_device *dev)
 {
 	if (dev->vfio_fd >= 0)
 		return vfio_irq_unmask(dev);
+	if (dev->uio_fd >= 0)
+		return uio_ext_irq_unmask(dev);
 	return device_call(dev, UDRV_CTL_IRQ_ENABLE, 0, 0, NULL, 0);
 }
 
@@ -40,6 +42,8 @@ int udrv_irq_enable_async(struct udrv_device *dev)
 
 	if (dev->vfio_fd >= 0)
 		return vfio_irq_unmask(dev);
+	if (dev->uio_fd >= 0) /* one write on the holder's own fd; the module unmasks */
+		return uio_ext_irq_unmask(dev);
 	/* The unmask eventfd: one write, no packet for udrvd to parse. */
 	if (dev->unmask_fd >= 0) {
 		if (ctl_ended(&dev->ctl))

@@ -53,6 +53,8 @@ int device_new(struct lease *lease, struct udrv_device **ret)
 			d->bar_size[i] = (size_t)st.st_size;
 	}
 	r = vfio_device_init(d);
+	if (r >= 0)
+		r = uio_ext_device_init(d);
 	if (r < 0) {
 		pthread_mutex_destroy(&d->lock);
 		free(d);

@@ -69,7 +69,7 @@ static int parse_names(struct lease *l, const char *env_names, size_t n, int fd_
 			return error_setf(error, -EINVAL, NULL,
 					  "%s=%s: '%s' is unknown, repeated or out of order "
 					  "(expected ctl:config[:barN...][:irq][:irq-unmask]"
-					  "[:vfio-device:vfio-container])",
+					  "[:vfio-device:vfio-container][:uio])",
 					  UDRV_ENV_FDNAMES, env_names, name);
 		r = check_fd(fd_start + (int)i, name, error);
 		if (r < 0)

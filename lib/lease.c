@@ -44,6 +44,8 @@ int lease_name_rank(const char *name)
 		return 4 + UDRV_BAR_MAX;
 	if (streq(name, "vfio-container"))
 		return 5 + UDRV_BAR_MAX;
+	if (streq(name, "uio"))
+		return 6 + UDRV_BAR_MAX;
 	/* "bar0".."bar5" exactly: no sign, no leading zero, no trailing text. */
 	if (startswith(name, "bar") && name[3] >= '0' && name[3] < '0' + UDRV_BAR_MAX && !name[4])
 		return 2 + name[3] - '0';

@@ -4,7 +4,7 @@ libudrv_sources = \
 	lib/udrv.h lib/udrv-internal.h \
 	lib/lease.c lib/lease-env.c \
 	lib/acquire.c lib/admin.c lib/error.c lib/logging.c \
-	lib/ctl.c lib/device.c lib/device-ctl.c lib/bar.c
+	lib/ctl.c lib/device.c lib/device-ctl.c lib/bar.c lib/uio-ext.c
 LIBUDRV_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/lib
 
 # All of libudrv with every symbol visible. Link common/libudrv-common.la after it.

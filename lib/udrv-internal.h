@@ -117,6 +117,7 @@ struct udrv_device {
 	int config_fd;
 	int irq_fd;
 	int unmask_fd;	  /* "irq-unmask": an eventfd udrvd watches; -1 */
+	int uio_fd;	  /* "uio" (uio_ext): BAR maps, interrupts, unmask by write; -1 */
 	bool irq_eventfd; /* the irq fd is an eventfd (polling), not /dev/uioN */
 	int bar_fd[UDRV_BAR_MAX];
 	size_t bar_size[UDRV_BAR_MAX];
@@ -170,6 +171,16 @@ int vfio_config_rw(struct udrv_device *dev, bool write, unsigned offset, void *b
 int vfio_irq_unmask(struct udrv_device *dev);
 /* udrv_irq_read on a VFIO lease: vector 0's eventfd count. */
 int vfio_irq_read(struct udrv_device *dev, uint64_t *ret_count);
+
+/* uio-ext.c: a lease with "uio", the holder's /dev/uioN of the uio_ext module. Memory BARs are
+ * its maps (named "BARn" in sysfs), interrupts are read from it as a 4-byte count and unmasked
+ * by writing 1 to it. */
+#define LEASE_FD_UIO "uio"
+/* Called by device_new(): sets uio_fd (-1 otherwise), irq_fd, and the memory BARs'
+ * bar_fd/bar_size/bar_offset from /sys/dev/char/MAJ:MIN/maps. */
+int uio_ext_device_init(struct udrv_device *dev);
+/* udrv_irq_enable on a uio_ext lease: the module unmasks INTx (within IrqRateLimit=). */
+int uio_ext_irq_unmask(struct udrv_device *dev);
 
 /* dma.c */
 /* Unmaps and frees every buffer of DEV (udrv_close). */

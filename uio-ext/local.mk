@@ -31,3 +31,13 @@ bench-uioext: tests/vm/uioext-test$(EXEEXT)
 	BENCH_CONFIG='CC=$(CC) CFLAGS=$(CFLAGS) (uioext-test: no sanitizers)' \
 	$(SHELL) '$(top_srcdir)/bench/run-uioext' --output '$(BENCHMARKS_MD)' $(BENCH_UIOEXT_ARGS)
 .PHONY: bench-uioext
+
+# udrvd's uio-ext backend in the VM (tests/vm/uioext-lease.scenario): edu-driver on a uio_ext
+# lease, revoke mid-loop, udrvd killed, Backend=auto with and without the module.
+check_PROGRAMS += tests/vm/uioext-holder
+tests_vm_uioext_holder_SOURCES = tests/vm/uioext-holder.c
+tests_vm_uioext_holder_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/lib
+tests_vm_uioext_holder_LDADD = lib/libudrv.la
+tests_vm_uioext_holder_LDFLAGS = $(AM_LDFLAGS) -no-install
+TESTS += tests/vm/uioext-lease-noiommu.sh
+EXTRA_DIST += tests/vm/uioext-lease-noiommu.sh tests/vm/uioext-lease.scenario

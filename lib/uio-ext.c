@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* A lease on the uio_ext backend: the holder's /dev/uioN carries the BAR maps and the
+ * interrupts. The maps are found in sysfs from the fd itself, so an inherited lease (`udrvctl
+ * grant -- CMD`) needs nothing but its fds. */
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "udrv-internal.h"
+
+/* UIO has at most 5 maps (MAX_UIO_MAPS). */
+#define UIO_MAPS_MAX 5
+
+static int read_map_attr(const char *dir, unsigned k, const char *attr, char *buf, size_t size)
+{
+	char path[PATH_MAX];
+	ssize_t n;
+	int fd;
+
+	if (snprintf(path, sizeof(path), "%s/map%u/%s", dir, k, attr) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return negative_errno();
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n < 0)
+		return -EIO;
+	buf[n] = 0;
+	buf[strcspn(buf, "\n")] = 0;
+	return 0;
+}
+
+int uio_ext_device_init(struct udrv_device *dev)
+{
+	const char *root = getenv("UDRV_ROOT");
+	long page = sysconf(_SC_PAGESIZE);
+	char dir[PATH_MAX];
+	struct stat st;
+
+	dev->uio_fd = lease_fd(dev->lease, LEASE_FD_UIO);
+	if (dev->uio_fd < 0) {
+		dev->uio_fd = -1;
+		return 0;
+	}
+	if (fstat(dev->uio_fd, &st) < 0)
+		return negative_errno();
+	if (!S_ISCHR(st.st_mode))
+		return -ENOTTY;
+	if (snprintf(dir, sizeof(dir), "%s/sys/dev/char/%u:%u/maps",
+		     root && *root && strcmp(root, "/") ? root : "", major(st.st_rdev),
+		     minor(st.st_rdev)) >= (int)sizeof(dir))
+		return -ENAMETOOLONG;
+	/* Interrupts: read a 4-byte count from it, as from uio_pci_generic's node. */
+	dev->irq_fd = dev->uio_fd;
+	dev->irq_eventfd = false;
+	for (unsigned k = 0; k < UIO_MAPS_MAX; k++) {
+		char name[32], size[32];
+		unsigned bar;
+		char end;
+
+		if (read_map_attr(dir, k, "name", name, sizeof(name)) < 0)
+			break;
+		if (sscanf(name, "BAR%u%c", &bar, &end) != 1 || bar >= UDRV_BAR_MAX)
+			continue; /* "dma": DMA buffers (lib/dma.c) */
+		if (read_map_attr(dir, k, "size", size, sizeof(size)) < 0)
+			continue;
+		dev->bar_fd[bar] = dev->uio_fd;
+		dev->bar_size[bar] = (size_t)strtoull(size, NULL, 0);
+		dev->bar_offset[bar] = (uint64_t)k * (uint64_t)page;
+	}
+	return 0;
+}
+
+int uio_ext_irq_unmask(struct udrv_device *dev)
+{
+	int32_t one = 1;
+
+	if (ctl_ended(&dev->ctl))
+		return -ENOLINK;
+	return write(dev->uio_fd, &one, sizeof(one)) == sizeof(one) ? 0 : negative_errno();
+}
