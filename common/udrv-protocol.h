@@ -62,7 +62,19 @@ enum udrv_ctl_op {
 	UDRV_CTL_CONFIG_READ = 3,  /* OFFSET, LEN (bytes wanted, no data follows) */
 	UDRV_CTL_CONFIG_WRITE = 4, /* OFFSET, LEN, data: a mediated write */
 	UDRV_CTL_RELEASE = 5,	   /* end the lease now */
+	UDRV_CTL_DMA_ALLOC = 6,	   /* data: uint64_t bytes; reply data: struct udrv_ctl_dma */
+	UDRV_CTL_DMA_FREE = 7,	   /* data: uint64_t offset, as DMA_ALLOC answered */
 };
+
+/* A DMA buffer udrvd had the backend allocate (uio_ext, DMA=unsafe): OFFSET bytes into the
+ * holder's "dma" map (its /dev/uioN at MAP_INDEX pages), BUS_ADDR for the device. */
+struct udrv_ctl_dma {
+	uint64_t size;
+	uint64_t offset;
+	uint64_t bus_addr;
+	uint32_t map_index;
+	uint32_t pad;
+} __attribute__((packed));
 
 enum udrv_ctl_event {
 	UDRV_CTL_EV_LEASE_ENDED = 100, /* STATUS: 0, or -ECANCELED when revoked */

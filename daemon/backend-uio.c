@@ -114,7 +114,7 @@ static int open_ext_control(const char *root, const char *slot, int uio_num, int
  * module forbids DMA until told otherwise; every last release forbids it again. */
 static int uio_ext_set_dma(struct uio_dev *u, const struct policy_grant *g)
 {
-	struct uio_ext_dma dma = {.allow = u->bus_master};
+	struct uio_ext_dma dma = {.allow = u->bus_master, .mask_bits = g->dma_address_bits};
 	struct uio_ext_status st;
 	uint32_t on = 1;
 
@@ -759,7 +759,9 @@ static int uio_ext_irq_setup(void *b, const struct policy_grant *g, int device_i
 	struct uio_dev *u = b;
 	struct uio_ext_irq irq = {
 		.mode = UIO_EXT_IRQ_INTX,
-		.rate_limit = (uint32_t)MIN(g->irq_rate_limit, (uint64_t)1000000000),
+		.rate_limit = g->irq_rate_limit == POLICY_INFINITY
+				      ? 0
+				      : (uint32_t)MIN(g->irq_rate_limit, (uint64_t)1000000000),
 	};
 	uint64_t poll_ns = g->poll_interval_usec * 1000;
 
@@ -791,6 +793,27 @@ static int uio_ext_irq_setup(void *b, const struct policy_grant *g, int device_i
 		return log_error_errno(errno, "%s: uio_ext refused polling: %m", u->slot);
 	ret->mode = u->irq_mode = "poll";
 	return 0;
+}
+
+static int uio_ext_dma_alloc(void *b, uint64_t size, struct backend_dma_buf *ret)
+{
+	struct uio_dev *u = b;
+	struct uio_ext_dma_buf buf = {.size = size};
+
+	if (ioctl(u->ext_fd, UIO_EXT_DMA_ALLOC, &buf) < 0)
+		return negative_errno();
+	*ret = (struct backend_dma_buf){.size = buf.size,
+					.offset = buf.offset,
+					.bus_addr = buf.bus_addr,
+					.map_index = buf.map_index};
+	return 0;
+}
+
+static int uio_ext_dma_free(void *b, uint64_t offset)
+{
+	struct uio_dev *u = b;
+
+	return ioctl(u->ext_fd, UIO_EXT_DMA_FREE, &offset) < 0 ? negative_errno() : 0;
 }
 
 static int uio_ext_prepare(const char *root, const struct pci_device *dev,
@@ -876,6 +899,8 @@ const struct backend_ops backend_uio_ext_ops = {
 	.irq_setup = uio_ext_irq_setup,
 	.config_read = uio_config_read,
 	.config_write = uio_config_write,
+	.dma_alloc = uio_ext_dma_alloc,
+	.dma_free = uio_ext_dma_free,
 	.revoke = uio_ext_revoke_op,
 	.cuts_off = uio_ext_cuts_off,
 	.give_back = uio_give_back,

@@ -23,6 +23,16 @@ bool backend_uio_ext_available(const char *root)
 	return access(drv, F_OK) == 0 && access(node, F_OK) == 0;
 }
 
+/* Whether G withholds a memory BAR of DEV: uio_ext maps every one on /dev/uioN. */
+static bool bars_narrowed(const struct pci_device *dev, const struct policy_grant *g)
+{
+	for (int i = 0; i < PCI_ROM_RESOURCE; i++)
+		if (pci_resource_size(&dev->res[i]) && !(dev->res[i].flags & PCI_RES_IO) &&
+		    !(g->bars & (1u << i)))
+			return true;
+	return false;
+}
+
 int backend_select(const char *root, const struct pci_device *dev, const struct policy_grant *g,
 		   const struct backend_ops **ret, const char **ret_why)
 {
@@ -43,6 +53,12 @@ int backend_select(const char *root, const struct pci_device *dev, const struct 
 				   "use Backend=uio or auto";
 			return -ENODEV;
 		}
+		if (bars_narrowed(dev, g)) {
+			*ret_why =
+				"Backend=uio-ext maps every memory BAR, and BARs= withholds one; "
+				"use Backend=uio, or grant every memory BAR";
+			return -ENODEV;
+		}
 		*ret = &backend_uio_ext_ops;
 		*ret_why = "Backend=uio-ext";
 		return 0;
@@ -56,6 +72,10 @@ int backend_select(const char *root, const struct pci_device *dev, const struct 
 	if (vfio_dev_usable(dev)) {
 		*ret = &backend_vfio_ops;
 		*ret_why = "Backend=auto: the function has an IOMMU group";
+	} else if (backend_uio_ext_available(root) && bars_narrowed(dev, g)) {
+		*ret = &backend_uio_ops;
+		*ret_why = "Backend=auto: no IOMMU group, and BARs= withholds a memory BAR, which "
+			   "uio_ext would map: plain uio_pci_generic";
 	} else if (backend_uio_ext_available(root)) {
 		*ret = &backend_uio_ext_ops;
 		*ret_why = "Backend=auto: no IOMMU group, and the uio_ext module is loaded";

@@ -215,6 +215,36 @@ static int ctl_config_write(struct lease *l, const struct udrv_ctl_req *req, con
 	return ctl_reply(l, req, r, NULL, 0);
 }
 
+/* DMA buffers from the backend (uio_ext with DMA=unsafe): bounded by the module's limit, which
+ * udrvd set from MemlockLimit=; freed by the module when the function is quiesced. */
+static int ctl_dma(struct lease *l, const struct udrv_ctl_req *req, const uint8_t *data,
+		   size_t data_len)
+{
+	struct backend_dma_buf buf = {0};
+	struct udrv_ctl_dma out = {0};
+	uint64_t arg;
+	int r;
+
+	if (data_len != sizeof(arg))
+		return ctl_reply(l, req, -EINVAL, NULL, 0);
+	if (!l->ops->dma_alloc)
+		return ctl_reply(l, req, -EOPNOTSUPP, NULL, 0);
+	memcpy(&arg, data, sizeof(arg));
+	pthread_mutex_lock(&l->lock);
+	if (req->op == UDRV_CTL_DMA_FREE)
+		r = l->ops->dma_free(l->be, arg);
+	else
+		r = l->ops->dma_alloc(l->be, arg, &buf);
+	pthread_mutex_unlock(&l->lock);
+	if (r < 0 || req->op == UDRV_CTL_DMA_FREE)
+		return ctl_reply(l, req, r, NULL, 0);
+	out = (struct udrv_ctl_dma){.size = buf.size,
+				    .offset = buf.offset,
+				    .bus_addr = buf.bus_addr,
+				    .map_index = buf.map_index};
+	return ctl_reply(l, req, 0, &out, sizeof(out));
+}
+
 /* 1 when the thread is done with the lease. */
 static int ctl_handle(struct lease *l, const struct udrv_ctl_req *req, const uint8_t *data,
 		      size_t data_len)
@@ -230,6 +260,9 @@ static int ctl_handle(struct lease *l, const struct udrv_ctl_req *req, const uin
 			return ctl_reply(l, req, -EOPNOTSUPP, NULL, 0);
 		return req->op == UDRV_CTL_CONFIG_READ ? ctl_config_read(l, req)
 						       : ctl_config_write(l, req, data, data_len);
+	case UDRV_CTL_DMA_ALLOC:
+	case UDRV_CTL_DMA_FREE:
+		return ctl_dma(l, req, data, data_len);
 	case UDRV_CTL_RELEASE:
 		(void)ctl_reply(l, req, 0, NULL, 0);
 		request_end(l, "released by its holder");

@@ -221,6 +221,17 @@ static int parse_rate(const struct key_info *k, void *field, const char *value, 
 	return 0;
 }
 
+static int parse_address_bits(const struct key_info *k, void *field, const char *value, char *msg)
+{
+	uint64_t v;
+
+	if (policy_parse_uint64(value, &v) < 0 || (v != 0 && (v < 24 || v > 64)))
+		return EXPECTED(msg, "0 (the kernel's default) or a number of bits from 24 to 64",
+				value);
+	*(unsigned *)field = (unsigned)v;
+	return 0;
+}
+
 static int parse_bool(const struct key_info *k, void *field, const char *value, char *msg)
 {
 	int b = policy_parse_boolean(value);
@@ -349,6 +360,12 @@ static int format_rate(const struct key_info *k, const void *field, FILE *out)
 	return 0;
 }
 
+static int format_unsigned(const struct key_info *k, const void *field, FILE *out)
+{
+	fprintf(out, "%u", *(const unsigned *)field);
+	return 0;
+}
+
 static int format_bool(const struct key_info *k, const void *field, FILE *out)
 {
 	fputs(*(const bool *)field ? "yes" : "no", out);
@@ -464,6 +481,8 @@ static const struct key_info keys[_POLICY_KEY_MAX] = {
 				      format_enum, .names = stray_names, .def = "kill"},
 	[POLICY_KEY_REVOKE_GRACE] = {"Grant", "RevokeGracePeriod", G(revoke_grace_usec),
 				     parse_grace, format_duration, .def = "5s"},
+	[POLICY_KEY_DMA_ADDRESS_BITS] = {"Grant", "DMAAddressBits", G(dma_address_bits),
+					 parse_address_bits, format_unsigned, .def = "0"},
 };
 
 /* The list parsers cast FIELD to these; keep struct policy_grant laid out to match. */

@@ -114,7 +114,8 @@ static const char full[] = "# every key\n"
 			   "IrqRateLimit=5000\n"
 			   "GroupUnbind=yes\n"
 			   "StrayHolders=log\n"
-			   "RevokeGracePeriod=0\n";
+			   "RevokeGracePeriod=0\n"
+			   "DMAAddressBits=28\n";
 
 static void test_every_key(void **state)
 {
@@ -164,6 +165,8 @@ static void test_every_key(void **state)
 	assert_int_equal(g->stray_holders, POLICY_STRAY_LOG);
 	assert_int_equal(g->revoke_grace_usec, 0);
 	assert_int_equal(policy_file_key_line(f, POLICY_KEY_REVOKE_GRACE), 25);
+	assert_key(f, POLICY_KEY_DMA_ADDRESS_BITS, "28");
+	assert_int_equal(g->dma_address_bits, 28);
 
 	assert_int_equal(policy_file_key_line(f, POLICY_KEY_SLOT), 3);
 	assert_int_equal(policy_file_key_line(f, POLICY_KEY_USERS), 11);
@@ -267,6 +270,7 @@ static void test_key_table(void **state)
 	assert_string_equal(policy_key_default(POLICY_KEY_GROUP_UNBIND), "no");
 	assert_string_equal(policy_key_default(POLICY_KEY_STRAY_HOLDERS), "kill");
 	assert_string_equal(policy_key_default(POLICY_KEY_REVOKE_GRACE), "5s");
+	assert_string_equal(policy_key_default(POLICY_KEY_DMA_ADDRESS_BITS), "0");
 	assert_string_equal(policy_stray_to_string(POLICY_STRAY_LOG), "log");
 	assert_null(policy_key_default(POLICY_KEY_USERS));
 }
@@ -393,6 +397,11 @@ static void test_value_errors(void **state)
 		{"StrayHolders=ignore", "StrayHolders=: expected"},
 		{"RevokeGracePeriod=infinity", "RevokeGracePeriod=: expected a duration"},
 		{"RevokeGracePeriod=5 parsecs", "RevokeGracePeriod=: expected a duration"},
+		{"DMAAddressBits=23",
+		 "DMAAddressBits=: expected 0 (the kernel's default) or a number"},
+		{"DMAAddressBits=65",
+		 "DMAAddressBits=: expected 0 (the kernel's default) or a number"},
+		{"DMAAddressBits=28bits", "DMAAddressBits=: expected 0"},
 	};
 
 	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
