@@ -4,9 +4,11 @@
 #include <endian.h>
 #include <fcntl.h>
 #include <linux/vfio.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <sys/acl.h>
 #include <sys/ioctl.h>
+#include <sys/pidfd.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -528,18 +530,54 @@ static bool rlim_covers(rlim_t have, rlim_t want)
 	return have == RLIM_INFINITY || (want != RLIM_INFINITY && have >= want);
 }
 
-int vfio_dev_raise_memlock(pid_t pid, uint64_t limit)
+int vfio_dev_open_pidfd(pid_t pid, int *ret_pidfd)
+{
+	int fd = pid > 0 ? pidfd_open(pid, 0) : -1;
+
+	if (fd < 0)
+		return log_error_errno(pid > 0 ? errno : ESRCH,
+				       "Cannot pin the calling process (pid %d) with a pidfd: %m%s",
+				       (int)pid, pid > 0 ? "" : " (not in udrvd's pid namespace)");
+	*ret_pidfd = fd;
+	return 0;
+}
+
+/* 0 while PIDFD's process runs, -ESRCH once it exited (a zombie has exited too). */
+static int pidfd_alive(int pidfd)
+{
+	struct pollfd p = {.fd = pidfd, .events = POLLIN};
+
+	if (poll(&p, 1, 0) < 0)
+		return negative_errno();
+	return p.revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL) ? -ESRCH : 0;
+}
+
+/* prlimit() on PID, valid only if PIDFD's process was alive before and after it. */
+static int pidfd_prlimit(int pidfd, pid_t pid, const struct rlimit *set, struct rlimit *get)
+{
+	int r = pidfd_alive(pidfd);
+
+	if (r < 0)
+		return r;
+	if (prlimit(pid, RLIMIT_MEMLOCK, set, get) < 0)
+		return negative_errno();
+	return pidfd_alive(pidfd);
+}
+
+int vfio_dev_raise_memlock(int pidfd, pid_t pid, uint64_t limit)
 {
 	rlim_t want = limit == POLICY_INFINITY ? RLIM_INFINITY : (rlim_t)limit;
 	struct rlimit cur, rl;
+	int r;
 
-	if (prlimit(pid, RLIMIT_MEMLOCK, NULL, &cur) < 0)
-		return negative_errno();
-	if (rlim_covers(cur.rlim_cur, want))
-		return 0;
+	if (pidfd < 0)
+		return -EBADF;
+	r = pidfd_prlimit(pidfd, pid, NULL, &cur);
+	if (r < 0 || rlim_covers(cur.rlim_cur, want))
+		return r;
 	rl.rlim_cur = want;
 	rl.rlim_max = rlim_covers(cur.rlim_max, want) ? cur.rlim_max : want;
-	return prlimit(pid, RLIMIT_MEMLOCK, &rl, NULL) < 0 ? negative_errno() : 0;
+	return pidfd_prlimit(pidfd, pid, &rl, NULL);
 }
 
 int vfio_dev_group_path(const struct vfio_dev *v, char **ret)

@@ -73,10 +73,20 @@ int vfio_dev_grant_node(struct vfio_dev *v, uid_t uid);
 /* Removes the ACL entry. Processes that already opened the group keep their fds. */
 int vfio_dev_revoke_node(struct vfio_dev *v);
 
-/* Raises PID's RLIMIT_MEMLOCK (soft and, if needed, hard) to LIMIT bytes (POLICY_INFINITY:
- * unlimited); never lowers it. VFIO accounts pinned DMA memory against it. For `udrvctl grant`
- * this is udrvctl's pid before it execs, so the program inherits it. */
-int vfio_dev_raise_memlock(pid_t pid, uint64_t limit);
+/* A pidfd on PID, the process that asked for the lease (SO_PEERCRED), for
+ * vfio_dev_raise_memlock(). Take it before the slow part of a grant (bind, reset): from then on
+ * a pid the process leaves behind cannot name another process for udrvd. -ESRCH (logged) when
+ * PID is gone or not visible in udrvd's pid namespace (SO_PEERCRED said 0). */
+int vfio_dev_open_pidfd(pid_t pid, int *ret_pidfd);
+
+/* Raises the RLIMIT_MEMLOCK of PID, the process PIDFD refers to, (soft and, if needed, hard) to
+ * LIMIT bytes (POLICY_INFINITY: unlimited); never lowers it. VFIO accounts pinned DMA memory
+ * against it. For `udrvctl grant` this is udrvctl's pid before it execs, so the program
+ * inherits it. There is no prlimit by pidfd: the pid is used, and PIDFD checked before and after
+ * each call: alive after the call means PID was that process during it. -ESRCH when it exited
+ * (its pid may name another process by now, which then may have been raised; udrvd raises,
+ * never lowers, and only for the microseconds between the check and the call). */
+int vfio_dev_raise_memlock(int pidfd, pid_t pid, uint64_t limit);
 
 /* "/dev/vfio/GROUP": what a process that still holds the function has open (for holders_find;
  * fd-mode device fds show only as "anon_inode:[vfio-device]"). Malloc'd. */

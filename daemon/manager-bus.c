@@ -346,8 +346,16 @@ static int prepare_vfio(struct connection *c, struct acquire *a, const struct po
 			bool node, sd_bus_error *error)
 {
 	_cleanup_free_ char *why = NULL;
+	_cleanup_close_ int pidfd = -1;
 	int r;
 
+	/* Pinned before the slow part (bind, reset): the pid cannot name another process later. */
+	r = g->memlock_limit ? vfio_dev_open_pidfd(c->pid, &pidfd) : 0;
+	if (r < 0)
+		return sd_bus_error_setf(
+			error, UDRV_ERROR_FAILED,
+			"cannot raise the memlock limit (MemlockLimit=) of pid %d: %s", (int)c->pid,
+			strerror(-r));
 	r = vfio_dev_check(c->manager->root, a->dev, g, node, &why);
 	if (r < 0)
 		return r;
@@ -362,7 +370,7 @@ static int prepare_vfio(struct connection *c, struct acquire *a, const struct po
 	if (r >= 0)
 		r = vfio_dev_client_fds(a->vfio, &a->fds, &a->names, &a->n);
 	if (r >= 0 && g->memlock_limit)
-		r = vfio_dev_raise_memlock(c->pid, g->memlock_limit);
+		r = vfio_dev_raise_memlock(pidfd, c->pid, g->memlock_limit);
 	if (r < 0)
 		return sd_bus_error_setf(error, UDRV_ERROR_FAILED, "could not hand out %s: %s",
 					 a->slot, strerror(-r));
