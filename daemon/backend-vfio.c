@@ -580,9 +580,18 @@ int vfio_dev_raise_memlock(int pidfd, pid_t pid, uint64_t limit)
 	return pidfd_prlimit(pidfd, pid, &rl, NULL);
 }
 
-int vfio_dev_group_path(const struct vfio_dev *v, char **ret)
+int vfio_dev_holder_paths(const struct vfio_dev *v, char ***ret)
 {
-	return asprintf(ret, "/dev/vfio/%d", v->group) < 0 ? -ENOMEM : 0;
+	_cleanup_strv_free_ char **paths = NULL;
+	_cleanup_free_ char *group = NULL, *self = NULL;
+
+	if (asprintf(&group, "/dev/vfio/%d", v->group) < 0 || strv_push(&paths, group) < 0)
+		return -ENOMEM;
+	if (v->device_fd >= 0 &&
+	    (asprintf(&self, "/proc/self/fd/%d", v->device_fd) < 0 || strv_push(&paths, self) < 0))
+		return -ENOMEM;
+	*ret = TAKE_PTR(paths);
+	return 0;
 }
 
 /* Fd mode: takes DMA away from any process still holding the container, closes udrvd's fds.

@@ -88,9 +88,13 @@ int vfio_dev_open_pidfd(pid_t pid, int *ret_pidfd);
  * never lowers, and only for the microseconds between the check and the call). */
 int vfio_dev_raise_memlock(int pidfd, pid_t pid, uint64_t limit);
 
-/* "/dev/vfio/GROUP": what a process that still holds the function has open (for holders_find;
- * fd-mode device fds show only as "anon_inode:[vfio-device]"). Malloc'd. */
-int vfio_dev_group_path(const struct vfio_dev *v, char **ret);
+/* What a process that still holds the function has open, for holders_paths(): "/dev/vfio/GROUP"
+ * and, in fd mode, "/proc/self/fd/N", udrvd's own device fd. A holder's copy of the device fd
+ * reads only "anon_inode:[vfio-device]" in /proc/PID/fd, the same anonymous inode for every VFIO
+ * device of the system, and Linux 6.1 has no fdinfo for it: holders_find() compares each such
+ * fd with udrvd's by kcmp(KCMP_FILE). So V must keep its device fd until the holders are dealt
+ * with (vfio_dev_close closes it). A strv. */
+int vfio_dev_holder_paths(const struct vfio_dev *v, char ***ret);
 
 /* Ends the lease's hold: removes the ACL, unmaps every DMA mapping of the container (fd mode),
  * closes udrvd's VFIO fds. Then, if no process holds the group any more, resets the function

@@ -118,14 +118,14 @@ static void lease_tell_and_close(struct lease *l, int status)
 }
 
 /* The paths a holder's fds and mappings name: the function's sysfs directory, /dev/uioN,
- * /dev/vfio/N. */
+ * /dev/vfio/N, udrvd's own VFIO device fd (the holder's copy is anonymous). */
 static int lease_paths(struct lease *l, char ***ret)
 {
-	_cleanup_free_ char *group = NULL;
+	_cleanup_strv_free_ char **extra = NULL;
 
-	if (l->vfio && vfio_dev_group_path(l->vfio, &group) < 0)
-		group = NULL;
-	return holders_paths(l->manager->root, l->slot, group, ret);
+	if (l->vfio && vfio_dev_holder_paths(l->vfio, &extra) < 0)
+		extra = NULL;
+	return holders_paths(l->manager->root, l->slot, extra, ret);
 }
 
 static int find_holders(struct lease *l, struct holder **ret, size_t *ret_n)
