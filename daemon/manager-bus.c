@@ -420,6 +420,8 @@ static int do_acquire(sd_bus_message *msg, struct connection *c, bool node, sd_b
 	a.ctl[0] = -1;
 	FAULT_POINT(ACQUIRE_LEASE_MADE);
 	l->node = vfio && node;
+	if (vfio && !node)
+		(void)lease_watch_vfio_request(l); /* hot-unplug: hotplug.c */
 	if (!l->vfio) {
 		r = acquire_irq(&a, l, g);
 		if (r < 0) {

@@ -130,6 +130,12 @@ void manager_clear_holders(struct manager *m, const char *slot);
 /* hotplug.c: a libudev monitor for PCI functions coming and going (real root only). */
 int hotplug_start(struct manager *m);
 void hotplug_stop(struct manager *m);
+struct lease;
+/* A VFIO lease in fd mode: watches vfio-pci's device request eventfd, which the kernel signals
+ * when the function is being removed (or unbound from vfio-pci) and blocks until every device
+ * fd is closed. The lease is then revoked: the holder is told, and it, udrvd and StrayHolders=
+ * let go of the device. Node mode: -EOPNOTSUPP (udrvd has no device fd), nothing watched. */
+int lease_watch_vfio_request(struct lease *l);
 
 /* Bus glue (manager-bus.c): serves one accepted connection. */
 int connection_new(struct manager *m, int fd);
