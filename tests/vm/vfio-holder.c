@@ -5,7 +5,10 @@
  *                it closes everything and exits 0 (how a libudrv program lets go).
  *   stray SLOT   leaves a child holding only the anonymous vfio-device fd (every other fd of
  *                the lease closed, ctl too) and exits: the lease ends with that child still
- *                holding the function. */
+ *                holding the function.
+ *   deaf SLOT    keeps ctl (sockets) and the anonymous vfio-device fd, closes the rest (config,
+ *                container) and sleeps without ever looking at ctl: a holder that does not let
+ *                go when told, and that only the device fd names. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -62,6 +65,34 @@ static int hold(struct udrv_device *dev)
 	return 1;
 }
 
+/* Closes every fd from 3 up but sockets and the anonymous vfio-device fd. */
+static void keep_sockets_and_device(void)
+{
+	for (int fd = 3; fd < 1024; fd++) {
+		char link[64], target[128];
+		ssize_t n;
+
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		n = readlink(link, target, sizeof(target) - 1);
+		if (n <= 0)
+			continue;
+		target[n] = 0;
+		if (strncmp(target, "socket:", 7) != 0 &&
+		    strcmp(target, "anon_inode:[vfio-device]") != 0)
+			close(fd);
+	}
+}
+
+static int deaf(void)
+{
+	keep_sockets_and_device();
+	printf("holder: deaf: keeps ctl and fd %d (anon_inode:[vfio-device]) only\n",
+	       find_device_fd());
+	sleep(60);
+	printf("holder: deaf: still alive after 60 s\n");
+	return 1;
+}
+
 static int stray(struct udrv_device *dev)
 {
 	int keep = find_device_fd();
@@ -102,8 +133,9 @@ int main(int argc, char **argv)
 	int r;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc != 3 || (strcmp(argv[1], "hold") && strcmp(argv[1], "stray"))) {
-		fprintf(stderr, "usage: vfio-holder hold|stray SLOT\n");
+	if (argc != 3 ||
+	    (strcmp(argv[1], "hold") && strcmp(argv[1], "stray") && strcmp(argv[1], "deaf"))) {
+		fprintf(stderr, "usage: vfio-holder hold|stray|deaf SLOT\n");
 		return 2;
 	}
 	r = udrv_open_error(argv[2], &dev, &err);
@@ -113,5 +145,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	printf("holder: pid %d leased %s\n", (int)getpid(), argv[2]);
+	if (strcmp(argv[1], "deaf") == 0)
+		return deaf();
 	return strcmp(argv[1], "hold") == 0 ? hold(dev) : stray(dev);
 }
