@@ -583,7 +583,7 @@ int uio_dev_recover(const char *root, const char *slot)
 /* The backend contract (backend.h). */
 
 static int uio_prepare(const char *root, const struct pci_device *dev, const struct policy_grant *g,
-		       const struct backend_holder *h, void **ret)
+		       struct backend_holder *h, void **ret)
 {
 	struct uio_dev *u;
 	int r = uio_dev_open(root, dev, g, h->uid, h->pid, false, &u);
@@ -817,7 +817,7 @@ static int uio_ext_dma_free(void *b, uint64_t offset)
 }
 
 static int uio_ext_prepare(const char *root, const struct pci_device *dev,
-			   const struct policy_grant *g, const struct backend_holder *h, void **ret)
+			   const struct policy_grant *g, struct backend_holder *h, void **ret)
 {
 	struct uio_dev *u;
 	int r = uio_dev_open(root, dev, g, h->uid, h->pid, true, &u);

@@ -3,10 +3,14 @@
 #include <acl/libacl.h>
 #include <endian.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/vfio.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <sys/acl.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/pidfd.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -36,6 +40,8 @@ static void vfio_dev_free(struct vfio_dev *v)
 {
 	if (!v)
 		return;
+	v->request_source = sd_event_source_disable_unref(v->request_source);
+	closep(&v->request_fd);
 	closep(&v->devfd);
 	closep(&v->config_fd);
 	closep(&v->device_fd);
@@ -216,7 +222,7 @@ static int vfio_dev_new(const char *root, const struct pci_device *dev,
 	}
 	memcpy(v->slot, dev->slot, PCI_SLOT_LEN);
 	v->group = dev->iommu_group;
-	v->config_fd = v->group_fd = v->container_fd = v->device_fd = -1;
+	v->config_fd = v->group_fd = v->container_fd = v->device_fd = v->request_fd = -1;
 	v->reset = g->reset;
 	v->irq = "none";
 	r = sysfs_open_pci_device(root, dev->slot, &v->devfd);
@@ -514,6 +520,10 @@ int vfio_dev_revoke_node(struct vfio_dev *v)
 	if (!v->node)
 		return 0;
 	r = open_node_path(v->root, v->group, &fd);
+	if (r == -ENOENT) { /* the group went with its last member (hot-unplug): no ACL left */
+		v->node = false;
+		return 0;
+	}
 	if (r >= 0)
 		r = acl_update(fd, v->node_uid, false, false);
 	if (r < 0)
@@ -528,23 +538,130 @@ static bool rlim_covers(rlim_t have, rlim_t want)
 	return have == RLIM_INFINITY || (want != RLIM_INFINITY && have >= want);
 }
 
-int vfio_dev_raise_memlock(pid_t pid, uint64_t limit)
+int vfio_dev_open_pidfd(pid_t pid, int *ret_pidfd)
+{
+	int fd = pid > 0 ? pidfd_open(pid, 0) : -1;
+
+	if (fd < 0)
+		return log_error_errno(pid > 0 ? errno : ESRCH,
+				       "Cannot pin the calling process (pid %d) with a pidfd: %m%s",
+				       (int)pid, pid > 0 ? "" : " (not in udrvd's pid namespace)");
+	*ret_pidfd = fd;
+	return 0;
+}
+
+/* 0 while PIDFD's process runs, -ESRCH once it exited (a zombie has exited too). */
+static int pidfd_alive(int pidfd)
+{
+	struct pollfd p = {.fd = pidfd, .events = POLLIN};
+
+	if (poll(&p, 1, 0) < 0)
+		return negative_errno();
+	return p.revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL) ? -ESRCH : 0;
+}
+
+/* prlimit() on PID, valid only if PIDFD's process was alive before and after it. */
+static int pidfd_prlimit(int pidfd, pid_t pid, const struct rlimit *set, struct rlimit *get)
+{
+	int r = pidfd_alive(pidfd);
+
+	if (r < 0)
+		return r;
+	if (prlimit(pid, RLIMIT_MEMLOCK, set, get) < 0)
+		return negative_errno();
+	return pidfd_alive(pidfd);
+}
+
+int vfio_dev_raise_memlock(int pidfd, pid_t pid, uint64_t limit)
 {
 	rlim_t want = limit == POLICY_INFINITY ? RLIM_INFINITY : (rlim_t)limit;
 	struct rlimit cur, rl;
+	int r;
 
-	if (prlimit(pid, RLIMIT_MEMLOCK, NULL, &cur) < 0)
-		return negative_errno();
-	if (rlim_covers(cur.rlim_cur, want))
-		return 0;
+	if (pidfd < 0)
+		return -EBADF;
+	r = pidfd_prlimit(pidfd, pid, NULL, &cur);
+	if (r < 0 || rlim_covers(cur.rlim_cur, want))
+		return r;
 	rl.rlim_cur = want;
 	rl.rlim_max = rlim_covers(cur.rlim_max, want) ? cur.rlim_max : want;
-	return prlimit(pid, RLIMIT_MEMLOCK, &rl, NULL) < 0 ? negative_errno() : 0;
+	return pidfd_prlimit(pidfd, pid, &rl, NULL);
 }
 
-int vfio_dev_group_path(const struct vfio_dev *v, char **ret)
+int vfio_dev_holder_paths(const struct vfio_dev *v, char ***ret)
 {
-	return asprintf(ret, "/dev/vfio/%d", v->group) < 0 ? -ENOMEM : 0;
+	_cleanup_strv_free_ char **paths = NULL;
+	_cleanup_free_ char *group = NULL, *self = NULL;
+
+	if (asprintf(&group, "/dev/vfio/%d", v->group) < 0 || strv_push(&paths, group) < 0)
+		return -ENOMEM;
+	if (v->device_fd >= 0 &&
+	    (asprintf(&self, "/proc/self/fd/%d", v->device_fd) < 0 || strv_push(&paths, self) < 0))
+		return -ENOMEM;
+	*ret = TAKE_PTR(paths);
+	return 0;
+}
+
+/* VFIO_DEVICE_SET_IRQS on the request index: EVENTFD >= 0 registers it, -1 unregisters. */
+static int device_set_request(int device_fd, int eventfd)
+{
+	/* struct vfio_irq_set ends in a flexible array: the one fd follows it in this buffer. */
+	union {
+		struct vfio_irq_set set;
+		uint8_t bytes[sizeof(struct vfio_irq_set) + sizeof(int32_t)];
+	} req = {.set = {.argsz = sizeof(struct vfio_irq_set),
+			 .flags = VFIO_IRQ_SET_ACTION_TRIGGER | VFIO_IRQ_SET_DATA_NONE,
+			 .index = VFIO_PCI_REQ_IRQ_INDEX}};
+
+	if (eventfd >= 0) {
+		int32_t fd = eventfd;
+
+		req.set.argsz = sizeof(req.bytes);
+		req.set.flags = VFIO_IRQ_SET_ACTION_TRIGGER | VFIO_IRQ_SET_DATA_EVENTFD;
+		req.set.count = 1;
+		memcpy(req.bytes + sizeof(struct vfio_irq_set), &fd, sizeof(fd));
+	}
+	return ioctl(device_fd, VFIO_DEVICE_SET_IRQS, &req) < 0 ? negative_errno() : 0;
+}
+
+int vfio_dev_watch_request(struct vfio_dev *v, int *ret_fd)
+{
+	struct vfio_irq_info info = {.argsz = sizeof(info), .index = VFIO_PCI_REQ_IRQ_INDEX};
+	_cleanup_close_ int efd = -1;
+	int r;
+
+	if (v->device_fd < 0)
+		return -EOPNOTSUPP;
+	if (v->request_fd >= 0) {
+		*ret_fd = v->request_fd;
+		return 0;
+	}
+	if (ioctl(v->device_fd, VFIO_DEVICE_GET_IRQ_INFO, &info) < 0)
+		return log_error_errno(errno, "%s: VFIO has no device request channel: %m",
+				       v->slot);
+	if (info.count < 1 || !(info.flags & VFIO_IRQ_INFO_EVENTFD))
+		return log_error_errno(EOPNOTSUPP, "%s: VFIO offers no device request eventfd.",
+				       v->slot);
+	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (efd < 0)
+		return negative_errno();
+	r = device_set_request(v->device_fd, efd);
+	if (r < 0)
+		return log_error_errno(r, "%s: cannot register the device request eventfd: %m",
+				       v->slot);
+	v->request_fd = TAKE_FD(efd);
+	*ret_fd = v->request_fd;
+	return 0;
+}
+
+int vfio_dev_request_pending(struct vfio_dev *v)
+{
+	eventfd_t n = 0;
+
+	if (v->request_fd < 0 || eventfd_read(v->request_fd, &n) < 0 || n == 0)
+		return 0;
+	v->removing = true;
+	return 1;
 }
 
 /* Fd mode: takes DMA away from any process still holding the container, closes udrvd's fds.
@@ -558,6 +675,9 @@ static int vfio_dev_detach(struct vfio_dev *v)
 	if (v->container_fd >= 0 && v->device_fd >= 0 &&
 	    ioctl(v->container_fd, VFIO_IOMMU_UNMAP_DMA, &unmap) < 0)
 		log_warning_errno(errno, "Failed to unmap the DMA of %s: %m", v->slot);
+	/* A holder's copy keeps the device open: its removal must not signal a closed watch. */
+	if (v->request_fd >= 0 && v->device_fd >= 0)
+		(void)device_set_request(v->device_fd, -1);
 	closep(&v->device_fd);
 	v->device_fd = -1;
 	closep(&v->container_fd);
@@ -589,6 +709,27 @@ static bool on_vfio(const char *root, const char *slot)
 	return driver_current(root, slot, &drv) >= 0 && drv && streq(drv, VFIO_DRIVER);
 }
 
+/* Whether SLOT is gone from the bus (hot-unplugged). */
+static bool is_gone(const char *root, const char *slot)
+{
+	_cleanup_close_ int fd = -1;
+
+	return sysfs_open_pci_device(root, slot, &fd) == -ENODEV;
+}
+
+/* After the kernel asked for the function back (V->removing): vfio-pci lets go of it once the
+ * last device fd is closed, and a hot-unplug then deletes it. Waits up to 2 s for that, so that
+ * the reset and give-back do not race the removal (both would wait for the device lock it
+ * holds, then fail). True when the function is gone. */
+static bool wait_released(struct vfio_dev *v)
+{
+	for (int i = 0; i < 100 && on_vfio(v->root, v->slot) && !is_gone(v->root, v->slot); i++)
+		usleep(20000);
+	for (int i = 0; i < 10 && !is_gone(v->root, v->slot); i++)
+		usleep(20000);
+	return is_gone(v->root, v->slot);
+}
+
 int vfio_dev_close(struct vfio_dev *v)
 {
 	_cleanup_free_ char *method = NULL;
@@ -607,6 +748,14 @@ int vfio_dev_close(struct vfio_dev *v)
 		vfio_dev_free(v);
 		return r;
 	}
+	if ((v->removing && wait_released(v)) || is_gone(v->root, v->slot)) {
+		log_info("%s is gone: forgetting it.", v->slot);
+		(void)state_remove(v->root, v->slot);
+		for (char **s = v->unbound; s && *s; s++)
+			driver_give_back(v->root, *s);
+		vfio_dev_free(v);
+		return 0;
+	}
 	if (on_vfio(v->root, v->slot) &&
 	    pci_reset_for_give_back(v->slot, v->devfd, v->config_fd, v->reset, v->saved, NULL,
 				    &method) >= 0)
@@ -618,32 +767,48 @@ int vfio_dev_close(struct vfio_dev *v)
 	return 0;
 }
 
+/* The IOMMU group of the function whose sysfs directory is DEVFD, -1 when it has none. Read from
+ * the link, not with pci_device_read(): reading driver_override takes the device lock, which a
+ * removal holds while vfio-pci waits for a holder to close the device. */
+static int read_group(int devfd)
+{
+	char target[PATH_MAX];
+	ssize_t n = readlinkat(devfd, "iommu_group", target, sizeof(target) - 1);
+	const char *base;
+
+	if (n <= 0)
+		return -1;
+	target[n] = 0;
+	base = strrchr(target, '/');
+	return base ? atoi(base + 1) : -1;
+}
+
 int vfio_dev_recover(const char *root, const char *slot)
 {
-	_cleanup_(pci_device_freep) struct pci_device *dev = NULL;
 	_cleanup_close_ int pfd = -1, cfg = -1, devfd = -1;
 	_cleanup_free_ char *method = NULL;
 	struct device_record rec = {};
 	uint8_t hdr[PCI_CFG_HEADER_SIZE];
 	bool main;
-	int r;
+	int r, group;
 
 	r = state_load(root, slot, &rec);
 	if (r < 0)
 		return r;
 	main = !rec.backend || !streq(rec.backend, BACKEND_PEER);
 	device_record_done(&rec);
-	r = pci_device_read(root, slot, &dev);
+	r = sysfs_open_pci_device(root, slot, &devfd);
 	if (r < 0) {
 		log_warning_errno(r, "Recorded device %s is gone: forgetting it.", slot);
 		return state_remove(root, slot);
 	}
-	if (main && dev->iommu_group >= 0 && open_node_path(root, dev->iommu_group, &pfd) >= 0)
+	group = read_group(devfd);
+	if (main && group >= 0 && open_node_path(root, group, &pfd) >= 0)
 		(void)acl_update(pfd, 0, false, true); /* no lease survives: nobody keeps access */
-	if (dev->iommu_group >= 0 && group_busy(root, dev->iommu_group) < 0)
+	if (group >= 0 && group_busy(root, group) < 0)
 		return log_warning_errno(EBUSY, "%s: a process still holds /dev/vfio/%d.", slot,
-					 dev->iommu_group);
-	if (main && on_vfio(root, slot) && sysfs_open_pci_device(root, slot, &devfd) >= 0 &&
+					 group);
+	if (main && on_vfio(root, slot) &&
 	    (cfg = openat(devfd, "config", O_RDWR | O_NOFOLLOW | O_CLOEXEC)) >= 0 &&
 	    pci_config_read(cfg, 0, hdr, sizeof(hdr)) >= 0 &&
 	    pci_reset_for_give_back(slot, devfd, cfg, POLICY_RESET_AUTO, hdr, NULL, &method) >= 0)

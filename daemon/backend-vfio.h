@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <systemd/sd-event.h>
 #include <sys/types.h>
 
 #include "pci-config.h"
@@ -39,6 +40,9 @@ struct vfio_dev {
 	uid_t node_uid;	 /* node mode: the uid the ACL names */
 	bool node;	 /* node mode granted */
 	bool bus_master; /* fd mode: udrvd turned bus mastering on (DMA is confined) */
+	int request_fd;	 /* fd mode: vfio-pci's request eventfd (vfio_dev_watch_request); -1 */
+	sd_event_source *request_source; /* the main loop's watch on it, freed with V */
+	bool removing; /* the kernel asked for the device back (removal, or unbind from vfio-pci) */
 };
 
 /* Backend=auto picks vfio when this is true: DEV is in an IOMMU group. */
@@ -73,14 +77,41 @@ int vfio_dev_grant_node(struct vfio_dev *v, uid_t uid);
 /* Removes the ACL entry. Processes that already opened the group keep their fds. */
 int vfio_dev_revoke_node(struct vfio_dev *v);
 
-/* Raises PID's RLIMIT_MEMLOCK (soft and, if needed, hard) to LIMIT bytes (POLICY_INFINITY:
- * unlimited); never lowers it. VFIO accounts pinned DMA memory against it. For `udrvctl grant`
- * this is udrvctl's pid before it execs, so the program inherits it. */
-int vfio_dev_raise_memlock(pid_t pid, uint64_t limit);
+/* A pidfd on PID, the process that asked for the lease (SO_PEERCRED), for
+ * vfio_dev_raise_memlock(). Take it before the slow part of a grant (bind, reset): from then on
+ * a pid the process leaves behind cannot name another process for udrvd. -ESRCH (logged) when
+ * PID is gone or not visible in udrvd's pid namespace (SO_PEERCRED said 0). */
+int vfio_dev_open_pidfd(pid_t pid, int *ret_pidfd);
 
-/* "/dev/vfio/GROUP": what a process that still holds the function has open (for holders_find;
- * fd-mode device fds show only as "anon_inode:[vfio-device]"). Malloc'd. */
-int vfio_dev_group_path(const struct vfio_dev *v, char **ret);
+/* Raises the RLIMIT_MEMLOCK of PID, the process PIDFD refers to, (soft and, if needed, hard) to
+ * LIMIT bytes (POLICY_INFINITY: unlimited); never lowers it. VFIO accounts pinned DMA memory
+ * against it. For `udrvctl grant` this is udrvctl's pid before it execs, so the program
+ * inherits it. There is no prlimit by pidfd: the pid is used, and PIDFD checked before and after
+ * each call: alive after the call means PID was that process during it. -ESRCH when it exited
+ * (its pid may name another process by now, which then may have been raised; udrvd raises,
+ * never lowers, and only for the microseconds between the check and the call). */
+int vfio_dev_raise_memlock(int pidfd, pid_t pid, uint64_t limit);
+
+/* What a process that still holds the function has open, for holders_paths(): "/dev/vfio/GROUP"
+ * and, in fd mode, "/proc/self/fd/N", udrvd's own device fd. A holder's copy of the device fd
+ * reads only "anon_inode:[vfio-device]" in /proc/PID/fd, the same anonymous inode for every VFIO
+ * device of the system, and Linux 6.1 has no fdinfo for it: holders_find() compares each such
+ * fd with udrvd's by kcmp(KCMP_FILE). So V must keep its device fd until the holders are dealt
+ * with (vfio_dev_close closes it). A strv. */
+int vfio_dev_holder_paths(const struct vfio_dev *v, char ***ret);
+
+/* Fd mode: has vfio-pci signal an eventfd when the kernel wants the function back: it is being
+ * hot-unplugged, or unbound from vfio-pci. The kernel then blocks until every device fd is
+ * closed, and asks again every 10 s. *RET_FD is that eventfd (non-blocking, owned by V, closed
+ * with it). -EOPNOTSUPP in node mode, where udrvd has no device fd (the holder's own program may
+ * register its own: DPDK does). A holder sharing the device fd could replace the eventfd with its
+ * own, as with any vfio-pci interrupt; libudrv does not. */
+int vfio_dev_watch_request(struct vfio_dev *v, int *ret_fd);
+
+/* Reads the request eventfd: 1 when the kernel asked since the last call (from then on
+ * vfio_dev_close waits for vfio-pci to let go of the function instead of racing the removal, and
+ * forgets it if it is gone), 0 when not. */
+int vfio_dev_request_pending(struct vfio_dev *v);
 
 /* Ends the lease's hold: removes the ACL, unmaps every DMA mapping of the container (fd mode),
  * closes udrvd's VFIO fds. Then, if no process holds the group any more, resets the function

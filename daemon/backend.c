@@ -13,6 +13,11 @@
 #include "strv.h"
 #include "sysfs.h"
 
+void backend_holder_done(struct backend_holder *h)
+{
+	closep(&h->pidfd);
+}
+
 bool backend_uio_ext_available(const char *root)
 {
 	_cleanup_free_ char *drv = NULL, *node = NULL;
@@ -108,12 +113,20 @@ static int vfio_check(const char *root, const struct pci_device *dev, const stru
 	return vfio_dev_check(root, dev, g, h->node, ret_why);
 }
 
+/* The holder's pidfd first, before the slow part (bind, reset): its pid cannot name another
+ * process by the time its RLIMIT_MEMLOCK is raised. */
 static int vfio_prepare(const char *root, const struct pci_device *dev,
-			const struct policy_grant *g, const struct backend_holder *h, void **ret)
+			const struct policy_grant *g, struct backend_holder *h, void **ret)
 {
 	struct vfio_dev *v;
-	int r = vfio_dev_open(root, dev, g, h->uid, h->pid, &v);
+	int r;
 
+	if (g->memlock_limit && h->pidfd < 0) {
+		r = vfio_dev_open_pidfd(h->pid, &h->pidfd);
+		if (r < 0)
+			return r;
+	}
+	r = vfio_dev_open(root, dev, g, h->uid, h->pid, &v);
 	if (r < 0)
 		return r;
 	*ret = v;
@@ -134,7 +147,7 @@ static int vfio_client_fds(void *b, const struct pci_device *dev, const struct p
 	if (r >= 0)
 		r = vfio_dev_client_fds(v, ret_fds, ret_names, ret_n);
 	if (r >= 0 && g->memlock_limit)
-		r = vfio_dev_raise_memlock(h->pid, g->memlock_limit);
+		r = vfio_dev_raise_memlock(h->pidfd, h->pid, g->memlock_limit);
 	return r;
 }
 
@@ -151,9 +164,19 @@ static int vfio_irq_setup(void *b, const struct policy_grant *g, int device_irq,
 	return 0;
 }
 
-static int vfio_holder_path(void *b, char **ret)
+static int vfio_holder_paths(void *b, char ***ret)
 {
-	return vfio_dev_group_path(b, ret);
+	return vfio_dev_holder_paths(b, ret);
+}
+
+static int vfio_request_fd(void *b, int *ret_fd)
+{
+	return vfio_dev_watch_request(b, ret_fd);
+}
+
+static int vfio_request_pending(void *b)
+{
+	return vfio_dev_request_pending(b);
 }
 
 /* vfio-pci cannot be unbound while a process still holds the group (unbinding would block):
@@ -240,7 +263,9 @@ const struct backend_ops backend_vfio_ops = {
 	.prepare = vfio_prepare,
 	.client_fds = vfio_client_fds,
 	.irq_setup = vfio_irq_setup,
-	.holder_path = vfio_holder_path,
+	.holder_paths = vfio_holder_paths,
+	.request_fd = vfio_request_fd,
+	.request_pending = vfio_request_pending,
 	.give_back = vfio_give_back,
 	.forget = vfio_forget,
 	.recover = vfio_dev_recover,

@@ -21,7 +21,12 @@ struct backend_holder {
 	uid_t uid;
 	pid_t pid;
 	bool node; /* VFIO node mode: the holder opens /dev/vfio/N itself */
+	int pidfd; /* on PID, taken by a prepare that acts on the process later (VFIO: its
+		    * RLIMIT_MEMLOCK), so that a reused pid cannot name another; -1 */
 };
+
+/* Closes H's pidfd. */
+void backend_holder_done(struct backend_holder *h);
 
 /* A client config write the filter refused: REPORT the first time for its register. */
 struct backend_refusal {
@@ -63,7 +68,7 @@ struct backend_ops {
 	/* Records the original driver, binds, resets, leaves the function clean with bus
 	 * mastering as policy allows. On failure the function is given back as it was. */
 	int (*prepare)(const char *root, const struct pci_device *dev, const struct policy_grant *g,
-		       const struct backend_holder *h, void **ret);
+		       struct backend_holder *h, void **ret);
 	/* The holder's fds and their names (besides ctl). */
 	int (*client_fds)(void *b, const struct pci_device *dev, const struct policy_grant *g,
 			  const struct backend_holder *h, int **ret_fds, char ***ret_names,
@@ -89,9 +94,14 @@ struct backend_ops {
 	int (*revoke)(void *b);
 	/* Whether revoke() would return 1, for what `udrvctl revoke` says. NULL: false. */
 	bool (*cuts_off)(void *b);
-	/* A path beyond the function's sysfs files that holders' fds name (/dev/vfio/N), or
-	 * NULL in *RET. NULL: none. */
-	int (*holder_path)(void *b, char **ret);
+	/* What holders' fds name beyond the function's sysfs files (/dev/vfio/N, udrvd's own
+	 * device fd for kcmp, see holders.h), a strv or NULL in *RET. NULL: nothing. */
+	int (*holder_paths)(void *b, char ***ret);
+	/* An eventfd the kernel signals when it wants the function back (hot-unplug, unbind)
+	 * and blocks until the holder lets go; request_pending() reads it: 1 when asked.
+	 * -EOPNOTSUPP (VFIO node mode) or NULL: nothing to watch. */
+	int (*request_fd)(void *b, int *ret_fd);
+	int (*request_pending)(void *b);
 	/* Ends the hold: reset, the original driver and driver_override back, the record
 	 * removed. Frees B. 0, or -EBUSY when the function stays confined until recovery. */
 	int (*give_back)(void *b);

@@ -3,10 +3,12 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/kcmp.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 
 #include "audit.h"
@@ -57,11 +59,51 @@ struct ident {
 	ino_t ino;
 };
 
+/* A file of udrvd's own, named "/proc/self/fd/N" in PATHS: an fd of another process matches
+ * when it is the same open file, compared with kcmp(KCMP_FILE). For anonymous files, whose
+ * inode many unrelated files share (every VFIO device fd is "anon_inode:[vfio-device]"). */
+struct own_file {
+	int fd;
+	struct ident id; /* only fds with this device and inode are compared */
+};
+
 struct targets {
 	char *const *paths;
 	struct ident *ids;
 	size_t n_ids;
+	struct own_file *own;
+	size_t n_own;
 };
+
+#define OWN_FD_PREFIX "/proc/self/fd/"
+
+/* "/proc/self/fd/N" in PATHS: udrvd's fd N, compared by kcmp; not stat()ed, which would give
+ * the shared anonymous inode. 1 when PATH is one (added), 0 when not. */
+static int own_add(struct targets *t, const char *path)
+{
+	struct own_file *n;
+	struct stat st;
+	char *end;
+	long fd;
+
+	if (!startswith(path, OWN_FD_PREFIX))
+		return 0;
+	fd = strtol(path + strlen(OWN_FD_PREFIX), &end, 10);
+	if (*end || fd < 0 || fd > INT_MAX || fstat((int)fd, &st) < 0)
+		return 1; /* not an fd of ours: names nothing */
+	n = realloc(t->own, (t->n_own + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	t->own = n;
+	n[t->n_own++] = (struct own_file){.fd = (int)fd, .id = {st.st_dev, st.st_ino}};
+	return 1;
+}
+
+static void targets_done(struct targets *t)
+{
+	free(t->ids);
+	free(t->own);
+}
 
 static int ident_add(struct targets *t, const struct stat *st)
 {
@@ -83,7 +125,13 @@ static int targets_init(struct targets *t, char *const *paths)
 		struct stat st;
 		DIR *d;
 		struct dirent *de;
+		int r = own_add(t, paths[i]);
 
+		if (r != 0) {
+			if (r < 0)
+				return r;
+			continue;
+		}
 		if (len == 0 || paths[i][len - 1] != '/') {
 			if (stat(paths[i], &st) == 0 && ident_add(t, &st) < 0)
 				return -ENOMEM;
@@ -156,10 +204,28 @@ static void blind_add(struct blind *b, int piddir, pid_t pid, const char *what, 
 		snprintf(b->comm, sizeof(b->comm), "%s", comm);
 }
 
+/* 1 when FD of process PID is one of udrvd's own files (ST: its device and inode), 0 when not,
+ * -EPERM/-EACCES when kcmp may not look (another uid's process: CAP_SYS_PTRACE). */
+static int own_match(const struct targets *t, pid_t pid, int fd, const struct stat *st)
+{
+	for (size_t i = 0; i < t->n_own; i++) {
+		long r;
+
+		if (t->own[i].id.dev != st->st_dev || t->own[i].id.ino != st->st_ino)
+			continue;
+		r = syscall(SYS_kcmp, getpid(), pid, KCMP_FILE, t->own[i].fd, fd);
+		if (r == 0)
+			return 1;
+		if (r < 0 && is_denied(negative_errno()))
+			return negative_errno();
+	}
+	return 0;
+}
+
 /* 1 when an fd of the process names one of PATHS, 0 when none does (or the process is gone),
  * -EACCES/-EPERM when its fd directory (*RET_CAP: the capability that lets root open it) or a
  * link in it may not be read. */
-static int fd_match(int piddir, const struct targets *t, char *what, size_t size,
+static int fd_match(int piddir, pid_t pid, const struct targets *t, char *what, size_t size,
 		    const char **ret_cap)
 {
 	_cleanup_close_ int fdd = openat(piddir, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -179,6 +245,7 @@ static int fd_match(int piddir, const struct targets *t, char *what, size_t size
 	while (r == 0 && (de = readdir(d))) {
 		char target[PATH_MAX];
 		struct stat st;
+		bool have_st;
 		ssize_t n;
 
 		if (de->d_name[0] == '.')
@@ -189,9 +256,15 @@ static int fd_match(int piddir, const struct targets *t, char *what, size_t size
 		if (n <= 0)
 			continue;
 		target[n] = 0;
-		if (path_matches(target, t->paths) || (fstatat(dirfd(d), de->d_name, &st, 0) == 0 &&
-						       ident_matches(t, st.st_dev, st.st_ino))) {
-			if (snprintf(what, size, "fd %s on %s", de->d_name, target) >= (int)size)
+		have_st = fstatat(dirfd(d), de->d_name, &st, 0) == 0;
+		if (path_matches(target, t->paths) ||
+		    (have_st && ident_matches(t, st.st_dev, st.st_ino)) ||
+		    (have_st && (r = own_match(t, pid, atoi(de->d_name), &st)) == 1)) {
+			const char *copy =
+				startswith(target, "anon_inode:") ? ", a copy of udrvd's" : "";
+
+			if (snprintf(what, size, "fd %s on %s%s", de->d_name, target, copy) >=
+			    (int)size)
 				what[size - 1] = 0; /* a truncated path still names it */
 			r = 1;
 		}
@@ -241,7 +314,7 @@ static int look_at(int piddir, pid_t pid, const struct targets *t, char *what, s
 		   struct blind *blind)
 {
 	const char *cap = NULL;
-	int r = fd_match(piddir, t, what, size, &cap);
+	int r = fd_match(piddir, pid, t, what, size, &cap);
 
 	if (r == 1)
 		return 1;
@@ -267,12 +340,12 @@ static int scan(const char *root, char *const *paths, pid_t except, struct holde
 	struct dirent *de;
 
 	if (root_join(root, "proc", &proc) < 0 || targets_init(&t, paths) < 0) {
-		free(t.ids);
+		targets_done(&t);
 		return -ENOMEM;
 	}
 	d = opendir(proc);
 	if (!d) {
-		free(t.ids);
+		targets_done(&t);
 		return negative_errno();
 	}
 	while ((de = readdir(d))) {
@@ -292,12 +365,12 @@ static int scan(const char *root, char *const *paths, pid_t except, struct holde
 		if (add_holder(&list, &n, (pid_t)pid, piddir, what) < 0) {
 			closedir(d);
 			free(list);
-			free(t.ids);
+			targets_done(&t);
 			return -ENOMEM;
 		}
 	}
 	closedir(d);
-	free(t.ids);
+	targets_done(&t);
 	*ret = list;
 	*ret_n = n;
 	*ret_blind = blind;
@@ -329,7 +402,7 @@ int holders_find(const char *root, char *const *paths, pid_t except, struct hold
 	return 0;
 }
 
-int holders_paths(const char *root, const char *slot, const char *extra, char ***ret)
+int holders_paths(const char *root, const char *slot, char *const *extra, char ***ret)
 {
 	_cleanup_free_ char *rel = NULL, *link = NULL, *real = NULL, *dir = NULL, *uiodir = NULL;
 	_cleanup_strv_free_ char **paths = NULL, **uio = NULL;
@@ -351,8 +424,9 @@ int holders_paths(const char *root, const char *slot, const char *extra, char **
 				return -ENOMEM;
 		}
 	}
-	if (extra && strv_push(&paths, extra) < 0)
-		return -ENOMEM;
+	for (size_t i = 0; extra && extra[i]; i++)
+		if (strv_push(&paths, extra[i]) < 0)
+			return -ENOMEM;
 	*ret = TAKE_PTR(paths);
 	return 0;
 }

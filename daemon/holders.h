@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Finds the processes that still hold a PCI function: an open fd on, or a mapping of, one
- * of its sysfs files or its /dev/uioN. The kernel revokes neither, so udrvd must look. */
+ * of its sysfs files, its /dev/uioN or /dev/vfio/N, or a copy of udrvd's own VFIO device fd.
+ * The kernel revokes none of them, so udrvd must look. */
 #pragma once
 
 #include <limits.h>
@@ -19,7 +20,10 @@ struct holder {
  * ending in '/' matches everything below it ("/sys/devices/.../0000:01:00.0/"), any other
  * exactly ("/dev/uio0" but not "/dev/uio01"); an fd or mapping whose device and inode are those
  * of such a file matches too (under its unit, a restarted udrvd sees the files its predecessor
- * handed out under paths of mounts that are gone). A process is listed once. *RET is NULL and
+ * handed out under paths of mounts that are gone). "/proc/self/fd/N" names udrvd's own fd N:
+ * an fd that is the same open file matches (kcmp(KCMP_FILE), which like reading another uid's fd
+ * links needs CAP_SYS_PTRACE); for anonymous files such as a VFIO device fd, whose path and
+ * inode every other VFIO device shares. A process is listed once. *RET is NULL and
  * *RET_N 0 when there are none, and when PATHS is NULL or empty (then without a scan).
  * -EACCES or -EPERM (and nothing listed) when some process's fds or mappings could not be
  * read (another uid's, without CAP_SYS_PTRACE): "none" would then not be known. */
@@ -27,9 +31,10 @@ int holders_find(const char *root, char *const *paths, pid_t except, struct hold
 		 size_t *ret_n);
 
 /* The paths that name SLOT for holders_find(): its sysfs directory (everything below it),
- * its /dev/uioN while on uio_pci_generic, and EXTRA (e.g. "/dev/vfio/8") when not NULL.
- * *RET is NULL when the function is gone. */
-int holders_paths(const char *root, const char *slot, const char *extra, char ***ret);
+ * its /dev/uioN while on uio_pci_generic, and EXTRA (a strv, e.g. "/dev/vfio/8" and
+ * "/proc/self/fd/12": vfio_dev_holder_paths) when not NULL. *RET is NULL when the function is
+ * gone and EXTRA empty. */
+int holders_paths(const char *root, const char *slot, char *const *extra, char ***ret);
 
 /* Deals with the holders of PATHS before SLOT goes back: with KILL each gets SIGKILL and
  * udrvd waits up to 2 s for all to go (their mappings go with them), else each is named at

@@ -1,15 +1,19 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Hotplug: a libudev monitor on the pci subsystem. A leased function that goes away ends
- * its lease (the holder is told); one that arrives is announced with the policy's verdict. */
+ * its lease (the holder is told); one that arrives is announced with the policy's verdict. A
+ * VFIO function's removal waits in the kernel for its device fds: its request eventfd revokes
+ * the lease first. */
 #include <libudev.h>
 #include <stdlib.h>
 
 #include "audit.h"
+#include "backend.h"
 #include "lease.h"
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
 #include "pci-device.h"
+#include "state.h"
 
 static void device_added(struct manager *m, const char *slot)
 {
@@ -32,11 +36,61 @@ static void device_removed(struct manager *m, const char *slot)
 	struct lease *l = manager_find_lease(m, slot);
 
 	manager_emit(m, "device-removed", slot, l ? l->uid : 0, l ? l->pid : 0, "");
+	/* A function a process kept after its lease stays recorded (VFIO: vfio_dev_close): gone
+	 * now, there is nothing left to give back but the record. */
+	if (!l) {
+		struct device_record rec = {};
+		const struct backend_ops *ops = NULL;
+
+		if (state_load(m->root, slot, &rec) >= 0)
+			ops = backend_from_record(rec.backend);
+		device_record_done(&rec);
+		if (ops && ops->recover(m->root, slot) == 0)
+			log_info("%s, kept by a process after its lease, was removed.", slot);
+	}
 	if (!l)
 		return;
 	audit_event("removed", slot, l->uid, l->pid, NULL, "%s was removed during its lease", slot);
 	l->device_gone = true;
 	lease_end(l, "the device was removed");
+}
+
+/* The kernel wants the function back (VFIO: it blocks the removal, or unbind, until every
+ * device fd is closed, udrvd's included, and asks again every 10 s). Revoke, not end: the
+ * holder is told and gets RevokeGracePeriod= to let go; then the lease ends and StrayHolders=
+ * deals with what is left, and closing udrvd's fds lets the removal finish. */
+static int on_request(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	struct lease *l = userdata;
+
+	if (l->ops->request_pending(l->be) <= 0 || l->revoking || l->ending)
+		return 0;
+	audit_event("removal-requested", l->slot, l->uid, l->pid, policy_file_get_name(l->policy),
+		    "the kernel asks for %s back during its lease (hot-unplug or unbind)", l->slot);
+	manager_emit(l->manager, "device-removing", l->slot, l->uid, l->pid, "");
+	lease_revoke(l, "the device is being removed (the kernel asks for it back)");
+	return 0;
+}
+
+int lease_watch_request(struct lease *l)
+{
+	int fd, r;
+
+	if (!l->ops->request_fd)
+		return -EOPNOTSUPP;
+	r = l->ops->request_fd(l->be, &fd);
+	if (r == -EOPNOTSUPP)
+		log_info("%s: node mode: a removal of the device waits until the holder closes it "
+			 "(its program may listen for vfio-pci's device request itself).",
+			 l->slot);
+	if (r < 0)
+		return r;
+	r = sd_event_add_io(l->manager->event, &l->request_source, fd, EPOLLIN, on_request, l);
+	if (r < 0)
+		return log_error_errno(r, "%s: cannot watch the device request eventfd: %m",
+				       l->slot);
+	(void)sd_event_source_set_description(l->request_source, "device-request");
+	return 0;
 }
 
 static int on_uevent(sd_event_source *s, int fd, uint32_t revents, void *userdata)

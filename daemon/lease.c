@@ -105,12 +105,12 @@ static void lease_tell_and_close(struct lease *l, int status)
 }
 
 /* The paths a holder's fds and mappings name: the function's sysfs directory, /dev/uioN, and
- * the backend's own (/dev/vfio/N). */
+ * the backend's own (/dev/vfio/N, udrvd's own VFIO device fd: the holder's copy is anonymous). */
 static int lease_paths(struct lease *l, char ***ret)
 {
-	_cleanup_free_ char *extra = NULL;
+	_cleanup_strv_free_ char **extra = NULL;
 
-	if (l->ops->holder_path && l->ops->holder_path(l->be, &extra) < 0)
+	if (l->ops->holder_paths && l->ops->holder_paths(l->be, &extra) < 0)
 		extra = NULL;
 	return holders_paths(l->manager->root, l->slot, extra, ret);
 }
@@ -213,6 +213,7 @@ int lease_new(struct manager *m, const char *slot, uid_t uid, pid_t pid, struct 
 		/* The caller still owns BE and CTL_FD. */
 		lease_fast_done(l);
 		l->timer = sd_event_source_disable_unref(l->timer);
+		l->request_source = sd_event_source_disable_unref(l->request_source);
 		policy_file_unref(l->policy);
 		free(l);
 		return r;
@@ -283,6 +284,7 @@ void lease_end(struct lease *l, const char *why)
 	audit_event("ended", l->slot, l->uid, l->pid, policy_file_get_name(l->policy),
 		    "Lease on %s ended: %s", l->slot, why);
 	manager_emit(l->manager, "lease-ended", l->slot, l->uid, l->pid, why);
+	l->request_source = sd_event_source_disable_unref(l->request_source);
 	if (l->device_gone)
 		l->ops->forget(l->be);
 	else

@@ -30,7 +30,8 @@ struct lease {
 	void *be;		       /* its state for this lease */
 	int ctl_fd;		/* udrvd's end of the ctl socketpair; -1 once the holder was told */
 	sd_event_source *timer; /* MaxLeaseTime=, then a revoke's grace period */
-	uint64_t revoke_deadline; /* CLOCK_MONOTONIC */
+	sd_event_source *request_source; /* the backend's device request (hotplug.c) */
+	uint64_t revoke_deadline;	 /* CLOCK_MONOTONIC */
 	bool ending;
 	bool revoking;
 	bool device_gone; /* hot-unplugged: nothing to reset or give back */

@@ -316,7 +316,7 @@ static int acquire_check(struct connection *c, const char *arg, struct acquire *
 
 /* The backend's checks, then bind, reset and the holder's fds. */
 static int prepare(struct connection *c, struct acquire *a, const struct policy_grant *g,
-		   const struct backend_holder *h, sd_bus_error *error)
+		   struct backend_holder *h, sd_bus_error *error)
 {
 	_cleanup_free_ char *why = NULL;
 	int r;
@@ -343,7 +343,8 @@ static int prepare(struct connection *c, struct acquire *a, const struct policy_
 static int do_acquire(sd_bus_message *msg, struct connection *c, bool node, sd_bus_error *error)
 {
 	_cleanup_(acquire_done) struct acquire a = {.ctl = {-1, -1}};
-	struct backend_holder h = {.uid = c->uid, .pid = c->pid, .node = node};
+	_cleanup_(backend_holder_done) struct backend_holder h = {
+		.uid = c->uid, .pid = c->pid, .node = node, .pidfd = -1};
 	_cleanup_free_ char *summary = NULL;
 	const struct policy_grant *g;
 	const char *arg, *chosen;
@@ -374,6 +375,8 @@ static int do_acquire(sd_bus_message *msg, struct connection *c, bool node, sd_b
 	a.be = NULL;
 	a.ctl[0] = -1;
 	FAULT_POINT(ACQUIRE_LEASE_MADE);
+	if (l->ops->request_fd)
+		(void)lease_watch_request(l); /* hot-unplug: hotplug.c */
 	r = acquire_irq(&a, l, g);
 	if (r < 0) {
 		lease_end(l, "its interrupt could not be set up");
@@ -420,7 +423,8 @@ static int method_check(sd_bus_message *msg, void *userdata, sd_bus_error *error
 {
 	struct connection *c = userdata;
 	_cleanup_(acquire_done) struct acquire a = {.ctl = {-1, -1}};
-	struct backend_holder h = {.uid = c->uid, .pid = c->pid, .node = true};
+	_cleanup_(backend_holder_done) struct backend_holder h = {
+		.uid = c->uid, .pid = c->pid, .node = true, .pidfd = -1};
 	_cleanup_free_ char *why = NULL, *plan = NULL, *text = NULL;
 	const struct policy_grant *g;
 	const char *arg, *chosen;

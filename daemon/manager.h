@@ -130,6 +130,13 @@ void manager_clear_holders(struct manager *m, const char *slot);
 /* hotplug.c: a libudev monitor for PCI functions coming and going (real root only). */
 int hotplug_start(struct manager *m);
 void hotplug_stop(struct manager *m);
+struct lease;
+/* Watches the backend's device request eventfd (VFIO fd mode: vfio-pci's), which the kernel
+ * signals when the function is being removed (or unbound) and blocks until every device fd is
+ * closed. The lease is then revoked: the holder is told, and it, udrvd and StrayHolders= let go
+ * of the device. -EOPNOTSUPP when the backend has none (VFIO node mode: udrvd has no device
+ * fd), nothing watched. */
+int lease_watch_request(struct lease *l);
 
 /* Bus glue (manager-bus.c): serves one accepted connection. */
 int connection_new(struct manager *m, int fd);

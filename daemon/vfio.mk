@@ -26,9 +26,10 @@ examples_edu_dma_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/lib
 examples_edu_dma_LDADD = lib/libudrv.la
 examples_edu_dma_LDFLAGS = $(AM_LDFLAGS) -no-install
 
-# VM test helpers: a stand-in for udrvd that drives the backend directly as root, and an
-# e1000e MSI-X check run as the lease holder.
-check_PROGRAMS += tests/vm/vfio-harness tests/vm/vfio-msix
+# VM test helpers: a stand-in for udrvd that drives the backend directly as root, an
+# e1000e MSI-X check run as the lease holder, and a holder for the lease-end and hot-unplug
+# checks through udrvd.
+check_PROGRAMS += tests/vm/vfio-harness tests/vm/vfio-msix tests/vm/vfio-holder
 tests_vm_vfio_harness_SOURCES = tests/vm/vfio-harness.c
 tests_vm_vfio_harness_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS)
 tests_vm_vfio_harness_CFLAGS = $(DAEMON_TEST_CFLAGS)
@@ -38,9 +39,15 @@ tests_vm_vfio_msix_SOURCES = tests/vm/vfio-msix.c
 tests_vm_vfio_msix_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/lib
 tests_vm_vfio_msix_LDADD = lib/libudrv.la
 tests_vm_vfio_msix_LDFLAGS = $(AM_LDFLAGS) -no-install
+tests_vm_vfio_holder_SOURCES = tests/vm/vfio-holder.c
+tests_vm_vfio_holder_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/lib
+tests_vm_vfio_holder_LDADD = lib/libudrv.la
+tests_vm_vfio_holder_LDFLAGS = $(AM_LDFLAGS) -no-install
 
-# The VM tests (iommu profile): the backend through a test harness, and unmodified DPDK
-# testpmd as uid 1000 through udrvd and `udrvctl grant SLOT,SLOT`.
-TESTS += tests/vm/vfio-iommu.sh tests/vm/vfio-dpdk-iommu.sh
+# The VM tests (iommu profile): the backend through a test harness, unmodified DPDK
+# testpmd as uid 1000 through udrvd and `udrvctl grant SLOT,SLOT`, and VFIO leases through
+# udrvd ending under stray holders and hot-unplug.
+TESTS += tests/vm/vfio-iommu.sh tests/vm/vfio-dpdk-iommu.sh tests/vm/vfio-lease-iommu.sh
 EXTRA_DIST += tests/vm/vfio-iommu.sh tests/vm/vfio.scenario \
+	tests/vm/vfio-lease-iommu.sh tests/vm/vfio-lease.scenario tests/vm/vfio-lease.hook \
 	tests/vm/vfio-dpdk-iommu.sh tests/vm/vfio-dpdk.scenario

@@ -5,9 +5,13 @@
 #include <stddef.h>
 #include <cmocka.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "grants.h"
 #include "holders.h"
@@ -147,13 +151,67 @@ static void test_find_ident(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* A child that holds only FD (every other fd from 3 up closed) until killed. */
+static pid_t hold_only(int fd)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		for (int i = 3; i < 1024; i++)
+			if (i != fd)
+				close(i);
+		pause();
+		_exit(0);
+	}
+	return pid;
+}
+
+/* "/proc/self/fd/N" names our own file N: a process holding the same open file matches (kcmp),
+ * one holding another file on the same anonymous inode does not (every eventfd, like every
+ * VFIO device fd, is one anon inode). The scan sees the two children only: a fake ROOT/proc
+ * links to their real /proc entries. */
+static void test_find_own_file(void **state)
+{
+	_cleanup_close_ int mine = eventfd(0, 0), other = eventfd(0, 0);
+	char tmpl[] = "/tmp/udrv-proc-XXXXXX";
+	char *root = mkdtemp(tmpl), self[64], cmd[512];
+	char *paths[] = {self, NULL};
+	struct holder *h = NULL;
+	size_t n = 0;
+	pid_t a, b;
+	int r;
+
+	assert_true(root && mine >= 0 && other >= 0);
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", mine);
+	a = hold_only(mine);
+	b = hold_only(other);
+	assert_true(a > 0 && b > 0);
+	snprintf(cmd, sizeof(cmd),
+		 "set -e; mkdir '%s/proc'; ln -s /proc/%d '%s/proc/%d'; "
+		 "ln -s /proc/%d '%s/proc/%d'",
+		 root, (int)a, root, (int)a, (int)b, root, (int)b);
+	assert_int_equal(system(cmd), 0);
+	usleep(100000); /* the children closed the rest */
+	r = holders_find(root, paths, 0, &h, &n);
+	kill(a, SIGKILL);
+	kill(b, SIGKILL);
+	waitpid(a, NULL, 0);
+	waitpid(b, NULL, 0);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(r, 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(h[0].pid, a);
+	assert_non_null(strstr(h[0].what, "anon_inode:[eventfd], a copy of udrvd's"));
+	free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_grant_table),
-		cmocka_unit_test(test_maps_line),
-		cmocka_unit_test(test_find),
-		cmocka_unit_test(test_find_ident),
+		cmocka_unit_test(test_grant_table),   cmocka_unit_test(test_maps_line),
+		cmocka_unit_test(test_find),	      cmocka_unit_test(test_find_ident),
+		cmocka_unit_test(test_find_own_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

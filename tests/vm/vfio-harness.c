@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <grp.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -196,7 +198,7 @@ static const char *uid_open_group(uid_t uid, int group)
 }
 
 /* What udrvd does with stray holders: finds the processes that have the group open (node
- * mode; fd-mode device fds are anonymous) and kills them. */
+ * mode; here, after vfio_dev_close, fd-mode device fds are anonymous) and kills them. */
 static void kill_holders(int group)
 {
 	_cleanup_free_ struct holder *h = NULL;
@@ -277,6 +279,7 @@ static int cmd_run(const struct options *o, char **slots, char **argv)
 	_cleanup_strv_free_ char **names = NULL;
 	_cleanup_free_ int *fds = NULL;
 	int ctl[2] = {-1, -1}, go[2], status = 0;
+	_cleanup_close_ int pidfd = -1;
 	size_t n = 0;
 	char pokearg[32];
 	pid_t pid;
@@ -314,7 +317,8 @@ static int cmd_run(const struct options *o, char **slots, char **argv)
 		child_run(o, ls.slot[0], fds, names, n, go[0], argv);
 	for (size_t i = 0; i < n; i++)
 		close(fds[i]);
-	r = vfio_dev_raise_memlock(pid, o->memlock);
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	r = vfio_dev_raise_memlock(pidfd, pid, o->memlock);
 	printf("harness: memlock of pid %d raised to %llu: %s\n", (int)pid,
 	       (unsigned long long)o->memlock, r < 0 ? strerror(-r) : "ok");
 	(void)!write(go[1], "g", 1);
@@ -331,6 +335,68 @@ static int cmd_run(const struct options *o, char **slots, char **argv)
 		printf("harness: root's page %s\n", poke_intact() ? "intact" : "CHANGED");
 	closep(&ctl[0]);
 	return status < 0 ? 0 : status;
+}
+
+/* `memlock-reuse`: a pidfd taken on a process that then died, its pid given to a new process
+ * (ns_last_pid): raising the memlock of that pid through the stale pidfd must fail with
+ * -ESRCH and leave the new process's limit alone. Exit 0 when it does. */
+static pid_t spawn_sleeper(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		pause();
+		_exit(0);
+	}
+	return pid;
+}
+
+static uint64_t memlock_of(pid_t pid)
+{
+	struct rlimit rl;
+
+	return prlimit(pid, RLIMIT_MEMLOCK, NULL, &rl) < 0 ? 0 : (uint64_t)rl.rlim_cur;
+}
+
+static int cmd_memlock_reuse(const struct options *o)
+{
+	pid_t old = spawn_sleeper(), reused = -1;
+	_cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, old, 0);
+	uint64_t before;
+	int r;
+
+	if (old < 0 || pidfd < 0)
+		return 1;
+	kill(old, SIGKILL);
+	(void)wait_child(old);
+	for (int i = 0; i < 20 && reused != old; i++) {
+		FILE *f = fopen("/proc/sys/kernel/ns_last_pid", "we");
+
+		if (reused > 0) {
+			kill(reused, SIGKILL);
+			(void)wait_child(reused);
+		}
+		if (!f)
+			return 1;
+		fprintf(f, "%d", (int)old - 1);
+		fclose(f);
+		reused = spawn_sleeper();
+	}
+	if (reused != old) {
+		printf("harness: memlock-reuse: pid %d was not reused\n", (int)old);
+		return 1;
+	}
+	before = memlock_of(reused);
+	r = vfio_dev_raise_memlock(pidfd, old, o->memlock);
+	printf("harness: memlock-reuse: pid %d died and was reused; raising its memlock through "
+	       "the old pidfd: %s; the new process's limit %s (%llu -> %llu)\n",
+	       (int)old, r < 0 ? strerror(-r) : "ok",
+	       memlock_of(reused) == before ? "untouched" : "CHANGED", (unsigned long long)before,
+	       (unsigned long long)memlock_of(reused));
+	r = r == -ESRCH && memlock_of(reused) == before ? 0 : 1;
+	kill(reused, SIGKILL);
+	(void)wait_child(reused);
+	return r;
 }
 
 static int parse_args(int argc, char **argv, struct options *o)
@@ -384,6 +450,8 @@ int main(int argc, char **argv)
 		goto usage;
 	verb = argv[1];
 	i = parse_args(argc - 1, argv + 1, &o);
+	if (i >= 0 && streq(verb, "memlock-reuse"))
+		return cmd_memlock_reuse(&o);
 	if (i < 0 || i + 1 >= argc)
 		goto usage;
 	i++;
@@ -397,6 +465,7 @@ int main(int argc, char **argv)
 		return cmd_run(&o, slots, argv + i + 2);
 usage:
 	fprintf(stderr, "usage: vfio-harness check [--group-unbind] [--node] SLOT\n"
+			"       vfio-harness memlock-reuse [--memlock BYTES]\n"
 			"       vfio-harness fd|node [--group-unbind] [--uid UID] [--memlock BYTES]"
 			" [--revoke-after MS] [--poke] SLOT[,SLOT...] -- CMD [ARGS...]\n");
 	return 2;
