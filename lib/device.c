@@ -132,6 +132,7 @@ void udrv_close(struct udrv_device *dev)
 		if (dev->bar_addr[i])
 			munmap(dev->bar_addr[i], dev->bar_size[i]);
 	vfio_device_done(dev);
+	uio_ext_device_done(dev);
 	/* Closing our ctl copy ends the lease once no other process holds one. */
 	lease_free(dev->lease);
 	pthread_mutex_destroy(&dev->lock);

@@ -112,6 +112,8 @@ int udrv_dma_alloc(struct udrv_device *dev, size_t len, void **ret_vaddr, uint64
 		return -EINVAL;
 	if (ctl_ended(&dev->ctl))
 		return -ENOLINK;
+	if (dev->uio_fd >= 0)
+		return uio_ext_dma_alloc(dev, len, ret_vaddr, ret_iova);
 	if (dev->container_fd < 0)
 		return -EOPNOTSUPP;
 	b = calloc(1, sizeof(*b));
@@ -142,6 +144,8 @@ int udrv_dma_free(struct udrv_device *dev, void *vaddr)
 	struct dma_buf *b = NULL;
 	int r = -ENOENT;
 
+	if (dev->uio_fd >= 0)
+		return uio_ext_dma_free(dev, vaddr);
 	if (dev->container_fd < 0)
 		return -EOPNOTSUPP;
 	pthread_mutex_lock(&dev->lock);

@@ -118,6 +118,8 @@ struct udrv_device {
 	int irq_fd;
 	int unmask_fd;	  /* "irq-unmask": an eventfd udrvd watches; -1 */
 	int uio_fd;	  /* "uio" (uio_ext): BAR maps, interrupts, unmask by write; -1 */
+	void *dma_window; /* uio_ext: the "dma" map of uio_fd, mapped at the first buffer */
+	size_t dma_window_len;
 	bool irq_eventfd; /* the irq fd is an eventfd (polling), not /dev/uioN */
 	int bar_fd[UDRV_BAR_MAX];
 	size_t bar_size[UDRV_BAR_MAX];
@@ -181,6 +183,12 @@ int vfio_irq_read(struct udrv_device *dev, uint64_t *ret_count);
 int uio_ext_device_init(struct udrv_device *dev);
 /* udrv_irq_enable on a uio_ext lease: the module unmasks INTx (within IrqRateLimit=). */
 int uio_ext_irq_unmask(struct udrv_device *dev);
+/* udrv_dma_alloc/udrv_dma_free on a uio_ext lease (DMA=unsafe): udrvd has the module allocate
+ * the buffer in its "dma" window, which this maps once. */
+int uio_ext_dma_alloc(struct udrv_device *dev, size_t len, void **ret_vaddr, uint64_t *ret_bus);
+int uio_ext_dma_free(struct udrv_device *dev, void *vaddr);
+/* udrv_close: unmaps the window (the module frees the buffers at the last close). */
+void uio_ext_device_done(struct udrv_device *dev);
 
 /* dma.c */
 /* Unmaps and frees every buffer of DEV (udrv_close). */

@@ -6,11 +6,13 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "udrv-internal.h"
+#include "udrv-protocol.h"
 
 /* UIO has at most 5 maps (MAX_UIO_MAPS). */
 #define UIO_MAPS_MAX 5
@@ -83,4 +85,104 @@ int uio_ext_irq_unmask(struct udrv_device *dev)
 	if (ctl_ended(&dev->ctl))
 		return -ENOLINK;
 	return write(dev->uio_fd, &one, sizeof(one)) == sizeof(one) ? 0 : negative_errno();
+}
+
+/* The "dma" map's size, from sysfs like the BARs. */
+static int dma_window_size(struct udrv_device *dev, uint32_t map_index, size_t *ret)
+{
+	const char *root = getenv("UDRV_ROOT");
+	char dir[PATH_MAX], size[32];
+	struct stat st;
+	int r;
+
+	if (fstat(dev->uio_fd, &st) < 0)
+		return negative_errno();
+	if (snprintf(dir, sizeof(dir), "%s/sys/dev/char/%u:%u/maps",
+		     root && *root && strcmp(root, "/") ? root : "", major(st.st_rdev),
+		     minor(st.st_rdev)) >= (int)sizeof(dir))
+		return -ENAMETOOLONG;
+	r = read_map_attr(dir, map_index, "size", size, sizeof(size));
+	if (r < 0)
+		return r;
+	*ret = (size_t)strtoull(size, NULL, 0);
+	return *ret ? 0 : -ENXIO;
+}
+
+/* Under dev->lock. Only the pages of live buffers fault in; the rest of the window is SIGBUS. */
+static int dma_window_map(struct udrv_device *dev, uint32_t map_index)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	size_t len;
+	void *p;
+	int r;
+
+	if (dev->dma_window)
+		return 0;
+	r = dma_window_size(dev, map_index, &len);
+	if (r < 0)
+		return r;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, dev->uio_fd,
+		 (off_t)map_index * page);
+	if (p == MAP_FAILED)
+		return negative_errno();
+	dev->dma_window = p;
+	dev->dma_window_len = len;
+	return 0;
+}
+
+int uio_ext_dma_alloc(struct udrv_device *dev, size_t len, void **ret_vaddr, uint64_t *ret_bus)
+{
+	struct udrv_ctl_dma buf;
+	uint64_t want = len, off;
+	size_t n;
+	int r;
+
+	pthread_mutex_lock(&dev->lock);
+	r = ctl_call(&dev->ctl, UDRV_CTL_DMA_ALLOC, 0, 0, &want, sizeof(want), &buf, sizeof(buf),
+		     &n);
+	if (r >= 0 && n != sizeof(buf))
+		r = -EPROTO;
+	if (r >= 0) {
+		r = dma_window_map(dev, buf.map_index);
+		if (r >= 0 && (buf.offset > dev->dma_window_len ||
+			       buf.size > dev->dma_window_len - buf.offset))
+			r = -EPROTO;
+		if (r < 0) { /* give it back: nothing here can reach it */
+			off = buf.offset;
+			(void)ctl_call(&dev->ctl, UDRV_CTL_DMA_FREE, 0, 0, &off, sizeof(off), NULL,
+				       0, NULL);
+		}
+	}
+	pthread_mutex_unlock(&dev->lock);
+	if (r < 0)
+		return r;
+	*ret_vaddr = (uint8_t *)dev->dma_window + buf.offset;
+	*ret_bus = buf.bus_addr;
+	return 0;
+}
+
+int uio_ext_dma_free(struct udrv_device *dev, void *vaddr)
+{
+	uint64_t off;
+	int r;
+
+	pthread_mutex_lock(&dev->lock);
+	if (!dev->dma_window || (uint8_t *)vaddr < (uint8_t *)dev->dma_window ||
+	    (uint8_t *)vaddr >= (uint8_t *)dev->dma_window + dev->dma_window_len)
+		r = -ENOENT;
+	else {
+		off = (uint64_t)((uint8_t *)vaddr - (uint8_t *)dev->dma_window);
+		r = ctl_call(&dev->ctl, UDRV_CTL_DMA_FREE, 0, 0, &off, sizeof(off), NULL, 0, NULL);
+		if (r == -EINVAL)
+			r = -ENOENT; /* not the start of a live buffer */
+	}
+	pthread_mutex_unlock(&dev->lock);
+	return r;
+}
+
+void uio_ext_device_done(struct udrv_device *dev)
+{
+	if (dev->dma_window)
+		munmap(dev->dma_window, dev->dma_window_len);
+	dev->dma_window = NULL;
 }
