@@ -19,6 +19,7 @@ struct device_list {
 	struct udrvd_lease_info *leases; /* NULL when udrvd is not running */
 	size_t n_leases;
 	struct policy_set *policy; /* NULL when the policy files cannot be read */
+	bool uio_ext;		   /* the uio_ext module is loaded (Backend=auto) */
 	struct policy_cred cred;   /* the caller */
 };
 
@@ -147,9 +148,24 @@ static json_object *holder_to_json(const struct udrvd_lease_info *h)
 	return o;
 }
 
+/* The backend the matching file's grant would use on D, as udrvd chooses it; NULL without a
+ * matching file. *RET_WHY: why, or why it cannot be used. */
+static const char *backend_of(const struct device_list *l, const struct pci_device *d,
+			      const struct policy_decision *dec, const char **ret_why)
+{
+	enum policy_backend b;
+
+	if (!dec->file)
+		return NULL;
+	if (policy_backend_choose(policy_file_get_grant(dec->file), d, l->uio_ext, &b, ret_why) < 0)
+		return "none";
+	return policy_backend_to_string(b);
+}
+
 static json_object *verdict_to_json(const struct device_list *l, const struct pci_device *d)
 {
 	struct policy_decision dec = {};
+	const char *backend, *why = NULL;
 	json_object *o;
 
 	if (verdict(l, d, &dec) < 0)
@@ -160,6 +176,9 @@ static json_object *verdict_to_json(const struct device_list *l, const struct pc
 			       dec.file ? json_object_new_string(policy_file_get_name(dec.file))
 					: NULL);
 	json_object_object_add(o, "reason", json_object_new_string(dec.reason ?: ""));
+	backend = backend_of(l, d, &dec, &why);
+	json_object_object_add(o, "backend", backend ? json_object_new_string(backend) : NULL);
+	json_object_object_add(o, "backend_reason", why ? json_object_new_string(why) : NULL);
 	policy_decision_done(&dec);
 	return o;
 }
@@ -255,6 +274,15 @@ static int print_text(const struct device_list *l)
 	for (size_t i = 0; i < l->n; i++)
 		if (l->dev[i]->in_use)
 			printf("%s is in use: %s\n", l->dev[i]->slot, l->dev[i]->in_use);
+	for (size_t i = 0; i < l->n; i++) {
+		struct policy_decision dec = {};
+		const char *backend, *why = NULL;
+
+		if (verdict(l, l->dev[i], &dec) == 1 &&
+		    (backend = backend_of(l, l->dev[i], &dec, &why)))
+			printf("%s would use backend %s: %s\n", l->dev[i]->slot, backend, why);
+		policy_decision_done(&dec);
+	}
 	for (size_t i = 0; i < l->n_leases; i++)
 		printf("%s is leased to uid %u (pid %u, %s)\n", l->leases[i].slot,
 		       (unsigned)l->leases[i].uid, (unsigned)l->leases[i].pid, l->leases[i].comm);
@@ -302,6 +330,7 @@ int verb_list(int argc, char **argv, const struct udrvctl_ctx *ctx_in)
 	}
 	read_leases(&ctx, &l);
 	read_policy(&ctx, &l);
+	l.uio_ext = policy_uio_ext_loaded(ctx.root);
 	r = ctx.json ? print_json(&l) : print_text(&l);
 	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

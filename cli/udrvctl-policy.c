@@ -191,9 +191,26 @@ static int print_settings(const struct policy_file *f)
 	return 0;
 }
 
-static int print_explain(const struct pci_device *dev, const struct policy_cred *cred,
-			 const struct policy_trace *trace, const struct policy_decision *d)
+/* The backend the matching file's grant would use on DEV, as udrvd chooses it. */
+static const char *explain_backend(const char *root, const struct pci_device *dev,
+				   const struct policy_decision *d, const char **ret_why)
 {
+	enum policy_backend b;
+
+	if (!d->file)
+		return NULL;
+	if (policy_backend_choose(policy_file_get_grant(d->file), dev, policy_uio_ext_loaded(root),
+				  &b, ret_why) < 0)
+		return "none";
+	return policy_backend_to_string(b);
+}
+
+static int print_explain(const char *root, const struct pci_device *dev,
+			 const struct policy_cred *cred, const struct policy_trace *trace,
+			 const struct policy_decision *d)
+{
+	const char *backend, *why = NULL;
+
 	printf("device %s: vendor %04x, device %04x, class %06x, subsystem %04x:%04x\n", dev->slot,
 	       dev->vendor, dev->device, dev->class, dev->subsystem_vendor, dev->subsystem_device);
 	print_cred(cred);
@@ -209,6 +226,9 @@ static int print_explain(const struct pci_device *dev, const struct policy_cred 
 		if (r < 0)
 			return r;
 	}
+	backend = explain_backend(root, dev, d, &why);
+	if (backend)
+		printf("backend %s: %s\n", backend, why);
 	printf("%s\n", d->reason);
 	return 0;
 }
@@ -261,10 +281,12 @@ static json_object *json_file(const struct policy_file *f)
 	return o;
 }
 
-static int print_explain_json(const struct pci_device *dev, const struct policy_cred *cred,
-			      const struct policy_trace *trace, const struct policy_decision *d)
+static int print_explain_json(const char *root, const struct pci_device *dev,
+			      const struct policy_cred *cred, const struct policy_trace *trace,
+			      const struct policy_decision *d)
 {
 	json_object *o = json_object_new_object(), *tried = json_object_new_array(), *settings;
+	const char *backend, *why = NULL;
 
 	json_object_object_add(o, "slot", json_object_new_string(dev->slot));
 	json_object_object_add(o, "user", json_cred(cred));
@@ -281,6 +303,9 @@ static int print_explain_json(const struct pci_device *dev, const struct policy_
 	json_object_object_add(o, "matched", d->file ? json_file(d->file) : NULL);
 	settings = d->file ? json_settings(d->file) : NULL;
 	json_object_object_add(o, "settings", settings);
+	backend = explain_backend(root, dev, d, &why);
+	json_object_object_add(o, "backend", backend ? json_object_new_string(backend) : NULL);
+	json_object_object_add(o, "backend_reason", why ? json_object_new_string(why) : NULL);
 	json_object_object_add(o, "granted", json_object_new_boolean(d->granted));
 	json_object_object_add(o, "reason", json_object_new_string(d->reason));
 	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
@@ -337,8 +362,8 @@ static int explain(const struct udrvctl_ctx *ctx, const struct policy_args *a,
 		log_oom();
 		return EXIT_FAILURE;
 	}
-	r = a->json ? print_explain_json(dev, cred, &trace, &d)
-		    : print_explain(dev, cred, &trace, &d);
+	r = a->json ? print_explain_json(ctx->root, dev, cred, &trace, &d)
+		    : print_explain(ctx->root, dev, cred, &trace, &d);
 	if (r < 0)
 		return EXIT_FAILURE;
 	return d.granted ? EXIT_SUCCESS : EXIT_DENIED;

@@ -20,75 +20,20 @@ void backend_holder_done(struct backend_holder *h)
 
 bool backend_uio_ext_available(const char *root)
 {
-	_cleanup_free_ char *drv = NULL, *node = NULL;
-
-	if (root_join(root, "sys/bus/pci/drivers/uio_ext", &drv) < 0 ||
-	    root_join(root, "dev/uio-ext", &node) < 0)
-		return false;
-	return access(drv, F_OK) == 0 && access(node, F_OK) == 0;
-}
-
-/* Whether G withholds a memory BAR of DEV: uio_ext maps every one on /dev/uioN. */
-static bool bars_narrowed(const struct pci_device *dev, const struct policy_grant *g)
-{
-	for (int i = 0; i < PCI_ROM_RESOURCE; i++)
-		if (pci_resource_size(&dev->res[i]) && !(dev->res[i].flags & PCI_RES_IO) &&
-		    !(g->bars & (1u << i)))
-			return true;
-	return false;
+	return policy_uio_ext_loaded(root);
 }
 
 int backend_select(const char *root, const struct pci_device *dev, const struct policy_grant *g,
 		   const struct backend_ops **ret, const char **ret_why)
 {
-	switch (g->backend) {
-	case POLICY_BACKEND_VFIO:
-		if (!vfio_dev_usable(dev)) {
-			*ret_why = "Backend=vfio needs an IOMMU group (intel_iommu=on or "
-				   "amd_iommu=on); use Backend=uio-ext, uio or auto";
-			return -ENODEV;
-		}
-		*ret = &backend_vfio_ops;
-		*ret_why = "Backend=vfio";
-		return 0;
-	case POLICY_BACKEND_UIO_EXT:
-		if (!backend_uio_ext_available(root)) {
-			*ret_why = "Backend=uio-ext needs the uio_ext module (package "
-				   "udrv-uio-ext-dkms; modprobe uio_ext, then restart udrvd); "
-				   "use Backend=uio or auto";
-			return -ENODEV;
-		}
-		if (bars_narrowed(dev, g)) {
-			*ret_why =
-				"Backend=uio-ext maps every memory BAR, and BARs= withholds one; "
-				"use Backend=uio, or grant every memory BAR";
-			return -ENODEV;
-		}
-		*ret = &backend_uio_ext_ops;
-		*ret_why = "Backend=uio-ext";
-		return 0;
-	case POLICY_BACKEND_UIO:
-		*ret = &backend_uio_ops;
-		*ret_why = "Backend=uio";
-		return 0;
-	case POLICY_BACKEND_AUTO:
-		break;
-	}
-	if (vfio_dev_usable(dev)) {
-		*ret = &backend_vfio_ops;
-		*ret_why = "Backend=auto: the function has an IOMMU group";
-	} else if (backend_uio_ext_available(root) && bars_narrowed(dev, g)) {
-		*ret = &backend_uio_ops;
-		*ret_why = "Backend=auto: no IOMMU group, and BARs= withholds a memory BAR, which "
-			   "uio_ext would map: plain uio_pci_generic";
-	} else if (backend_uio_ext_available(root)) {
-		*ret = &backend_uio_ext_ops;
-		*ret_why = "Backend=auto: no IOMMU group, and the uio_ext module is loaded";
-	} else {
-		*ret = &backend_uio_ops;
-		*ret_why = "Backend=auto: no IOMMU group, and the uio_ext module is not loaded "
-			   "(package udrv-uio-ext-dkms): plain uio_pci_generic";
-	}
+	enum policy_backend b;
+	int r = policy_backend_choose(g, dev, policy_uio_ext_loaded(root), &b, ret_why);
+
+	if (r < 0)
+		return r;
+	*ret = b == POLICY_BACKEND_VFIO	     ? &backend_vfio_ops
+	       : b == POLICY_BACKEND_UIO_EXT ? &backend_uio_ext_ops
+					     : &backend_uio_ops;
 	return 0;
 }
 

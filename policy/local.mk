@@ -13,6 +13,7 @@ noinst_LTLIBRARIES += policy/libudrv-policy.la
 policy_libudrv_policy_la_SOURCES = \
 	$(policy_core_sources) \
 	policy/policy-cred.c \
+	policy/policy-backend.c \
 	policy/ini.h policy/policy-values.h policy/policy-internal.h policy/policy.h
 
 dist_man_MANS += man/udrvd.policy.5

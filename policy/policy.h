@@ -193,6 +193,15 @@ const char *policy_key_default(enum policy_key key);	  /* NULL when unset means 
 enum policy_key policy_key_from_string(const char *name); /* -EINVAL when unknown */
 
 const char *policy_backend_to_string(enum policy_backend b);
+
+/* Whether the uio_ext module is usable under ROOT: its PCI driver and /dev/uio-ext exist. */
+bool policy_uio_ext_loaded(const char *root);
+/* The backend G uses on DEV (never auto in *RET), and why (*RET_WHY, static): Backend= as
+ * written, or for auto vfio when DEV has an IOMMU group, else uio-ext when its module is loaded
+ * and BARs= withholds no memory BAR, else uio. -ENODEV when Backend= names one DEV cannot use,
+ * *RET_WHY then saying what to do. */
+int policy_backend_choose(const struct policy_grant *g, const struct pci_device *dev,
+			  bool uio_ext_loaded, enum policy_backend *ret, const char **ret_why);
 const char *policy_dma_to_string(enum policy_dma d);
 const char *policy_stray_to_string(enum policy_stray s);
 const char *policy_interrupts_to_string(enum policy_interrupts i);

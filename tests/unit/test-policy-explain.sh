@@ -52,6 +52,7 @@ has "tried 10-no-gpus" "tried 10-no-gpus.policy: Class=03 does not match class 0
 has "tried 50-nics" "tried 50-nics.policy: Vendor=8086 does not match vendor 1234 (50-nics.policy:2)"
 has "matched" "matched 60-edu.policy"
 has "settings of the /etc file" "settings of $etc/60-edu.policy:"
+has "the backend and why" "backend uio: Backend=uio"
 has "Vendor= set" "$(setting Vendor=1234 60-edu.policy:3)"
 has "Users= set" "$(setting 'Users=root 4000000001' 60-edu.policy:7)"
 has "Groups= default" "$(setting Groups= default)"
@@ -146,6 +147,7 @@ assert "Slot" not in s and s["Vendor"]["line"] == 3
 assert len(s) == 2 + 16, sorted(s)
 assert j["granted"] is True
 assert j["reason"] == "granted: root is listed in Users= (60-edu.policy:7)"
+assert j["backend"] == "uio" and j["backend_reason"] == "Backend=uio", j
 PY
 then
 	echo "ok - --json carries the trace, settings and verdict"
