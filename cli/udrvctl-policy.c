@@ -81,6 +81,20 @@ static void print_report(const struct policy_report *report, const char *note)
 	}
 }
 
+/* Warnings, not errors: udrvd accepts the file, but a key does not do what it says on a backend
+ * the file can select. */
+static void print_backend_notes(const struct policy_file *f)
+{
+	_cleanup_strv_free_ char **notes = NULL;
+
+	if (policy_file_backend_notes(f, &notes) < 0) {
+		log_oom();
+		return;
+	}
+	for (char **n = notes; n && *n; n++)
+		fprintf(stderr, "warning: %s\n", *n);
+}
+
 static bool has_policy_suffix(const char *path)
 {
 	size_t n = strlen(path);
@@ -98,6 +112,8 @@ static int check_file(const char *path)
 	print_report(&report, "");
 	if (r == -ENOMEM)
 		return log_oom();
+	if (f)
+		print_backend_notes(f);
 	if (r == 0 && !has_policy_suffix(path)) {
 		fprintf(stderr,
 			"%s: expected a name ending in .policy; udrvd reads no other file\n", path);
@@ -129,6 +145,8 @@ static int check_search_path(const struct udrvctl_ctx *ctx, const struct policy_
 	print_report(&report, "");
 	if (r < 0)
 		return r;
+	for (size_t i = 0; i < policy_set_size(set); i++)
+		print_backend_notes(policy_set_get(set, i));
 	if (policy_set_size(set) == 0 && !report.rejected)
 		log_notice("no policy files in %s: udrvd denies every device.", dirs[0]);
 	return report.rejected ? -EINVAL : 0;

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Which backend a grant uses on a function, and why: one rule for udrvd (which binds it) and
  * udrvctl (list, policy explain), which must say the same thing. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "macro.h"
 #include "pci-device.h"
 #include "policy.h"
+#include "strv.h"
 #include "sysfs.h"
 
 bool policy_uio_ext_loaded(const char *root)
@@ -84,4 +86,82 @@ int policy_backend_choose(const struct policy_grant *g, const struct pci_device 
 	}
 	*ret = g->backend;
 	return 0;
+}
+
+struct key_note {
+	enum policy_key key;
+	bool on_vfio; /* warn when the file can select vfio */
+	const char *why;
+};
+
+static const struct key_note backend_notes[] = {
+	{POLICY_KEY_BARS, true,
+	 "does not apply on VFIO: the holder gets every BAR region of its VFIO device"},
+	{POLICY_KEY_CONFIG_WRITE, true,
+	 "does not apply on VFIO: vfio-pci decides config writes itself"},
+	{POLICY_KEY_INTERRUPTS, true,
+	 "does not apply on VFIO: the holder enables the interrupts it wants (MSI-X, MSI or INTx) "
+	 "on its device"},
+	{POLICY_KEY_POLL_INTERVAL, true,
+	 "does not apply on VFIO: udrvd polls only for uio and uio-ext leases"},
+	{POLICY_KEY_IRQ_RATE_LIMIT, true,
+	 "does not apply on VFIO: vfio-pci masks INTx itself and does not rate-limit"},
+};
+
+static int push_free(char ***l, char *s)
+{
+	int r = strv_push(l, s);
+
+	free(s);
+	return r;
+}
+
+int policy_file_backend_notes(const struct policy_file *f, char ***ret)
+{
+	const struct policy_grant *g = policy_file_get_grant(f);
+	bool vfio = g->backend == POLICY_BACKEND_VFIO || g->backend == POLICY_BACKEND_AUTO;
+	bool ext = g->backend == POLICY_BACKEND_UIO_EXT || g->backend == POLICY_BACKEND_AUTO;
+	const char *name = policy_file_get_name(f);
+	char **notes = NULL;
+	unsigned line;
+	char *s;
+
+	for (size_t i = 0; i < ELEMENTSOF(backend_notes); i++) {
+		const struct key_note *n = &backend_notes[i];
+
+		line = policy_file_key_line(f, n->key);
+		if (!line || !(n->on_vfio && vfio))
+			continue;
+		if (asprintf(
+			    &s, "%s:%u: %s= %s%s", name, line, policy_key_to_string(n->key), n->why,
+			    g->backend == POLICY_BACKEND_AUTO
+				    ? " (Backend=auto picks vfio on a function with an IOMMU group)"
+				    : "") < 0 ||
+		    push_free(&notes, s) < 0)
+			goto oom;
+	}
+	line = policy_file_key_line(f, POLICY_KEY_BARS);
+	if (line && ext && (g->bars & 0x3f) != 0x3f) {
+		if (asprintf(&s,
+			     "%s:%u: BARs= withholds a BAR: uio-ext maps every memory BAR, so %s",
+			     name, line,
+			     g->backend == POLICY_BACKEND_AUTO
+				     ? "Backend=auto uses plain uio for a function with a memory "
+				       "BAR withheld"
+				     : "udrvd refuses a function with a memory BAR withheld") < 0 ||
+		    push_free(&notes, s) < 0)
+			goto oom;
+	}
+	line = policy_file_key_line(f, POLICY_KEY_DMA_ADDRESS_BITS);
+	if (line && (!ext || g->dma != POLICY_DMA_UNSAFE)) {
+		if (asprintf(&s, "%s:%u: DMAAddressBits= applies only to uio-ext with DMA=unsafe",
+			     name, line) < 0 ||
+		    push_free(&notes, s) < 0)
+			goto oom;
+	}
+	*ret = notes;
+	return 0;
+oom:
+	strv_free(notes);
+	return -ENOMEM;
 }

@@ -202,6 +202,9 @@ bool policy_uio_ext_loaded(const char *root);
  * *RET_WHY then saying what to do. */
 int policy_backend_choose(const struct policy_grant *g, const struct pci_device *dev,
 			  bool uio_ext_loaded, enum policy_backend *ret, const char **ret_why);
+/* What F sets that does not mean the same on every backend it can select ("FILE:LINE: Key= does
+ * not apply on VFIO: ..."): a strv, NULL when nothing. For `udrvctl policy check`. */
+int policy_file_backend_notes(const struct policy_file *f, char ***ret);
 const char *policy_dma_to_string(enum policy_dma d);
 const char *policy_stray_to_string(enum policy_stray s);
 const char *policy_interrupts_to_string(enum policy_interrupts i);

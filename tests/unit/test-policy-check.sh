@@ -30,6 +30,19 @@ expect "good files: exit 0, silent" 0 "$UDRVCTL" policy check "$examples/50-nics
 	"$examples/60-qemu-edu.policy"
 lacks "nothing printed" "policy"
 
+printf '[Match]\nVendor=8086\n[Grant]\nUsers=root\nBackend=auto\nInterrupts=intx\nBARs=0\nDMAAddressBits=28\n' \
+	>"$TMP/auto.policy"
+expect "keys that do not apply on a backend: a warning, exit 0" 0 "$UDRVCTL" policy check \
+	"$TMP/auto.policy"
+has "Interrupts= on VFIO" "warning: auto.policy:6: Interrupts= does not apply on VFIO: the holder enables the interrupts it wants (MSI-X, MSI or INTx) on its device (Backend=auto picks vfio on a function with an IOMMU group)"
+has "BARs= on VFIO" "warning: auto.policy:7: BARs= does not apply on VFIO: the holder gets every BAR region of its VFIO device (Backend=auto picks vfio on a function with an IOMMU group)"
+has "BARs= on uio-ext" "warning: auto.policy:7: BARs= withholds a BAR: uio-ext maps every memory BAR, so Backend=auto uses plain uio for a function with a memory BAR withheld"
+has "DMAAddressBits= without DMA=unsafe" "warning: auto.policy:8: DMAAddressBits= applies only to uio-ext with DMA=unsafe"
+printf '[Match]\nVendor=8086\n[Grant]\nUsers=root\nBackend=uio\nInterrupts=intx\nBARs=0\n' \
+	>"$TMP/uio.policy"
+expect "the same keys on Backend=uio: no warning" 0 "$UDRVCTL" policy check "$TMP/uio.policy"
+lacks "no warning on uio" "warning"
+
 cp "$examples/50-nics.policy" "$TMP/nics.conf"
 expect "a name udrvd would not read" 1 "$UDRVCTL" policy check "$TMP/nics.conf"
 has "named" "$TMP/nics.conf: expected a name ending in .policy; udrvd reads no other file"

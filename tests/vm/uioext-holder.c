@@ -156,8 +156,11 @@ int main(int argc, char **argv)
 			bar[EDU_ID / 4]);
 		return 1;
 	}
-	if (argc == 2 && strcmp(argv[1], "--dma") == 0)
-		return dma_test(dev, bar, 20);
+	if (argc == 2 && strcmp(argv[1], "--dma") == 0) {
+		r = dma_test(dev, bar, 20);
+		udrv_close(dev);
+		return r;
+	}
 	bar[EDU_FACTORIAL / 4] = 5;
 	printf("mapped %zu bytes, factorial(5) = %u\n", len, bar[EDU_FACTORIAL / 4]);
 	fflush(stdout);
