@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -750,6 +751,62 @@ const struct backend_ops backend_uio_ops = {
 	.plan = uio_plan,
 };
 
+/* How many vectors the function offers of TYPE (UIO_EXT_IRQ_MSI or _MSIX), from its capability
+ * list; 0 when it has none. */
+static unsigned msi_vectors(struct uio_dev *u, uint32_t type)
+{
+	uint8_t cfg[256];
+	unsigned at, guard = 0;
+
+	if (pci_config_read(u->config_fd, 0, cfg, sizeof(cfg)) < 0 || !(cfg[0x06] & 0x10))
+		return 0;
+	for (at = cfg[0x34] & 0xfc; at >= 0x40 && at < 0xfc && guard++ < 48;
+	     at = cfg[at + 1] & 0xfc) {
+		uint16_t ctrl = (uint16_t)(cfg[at + 2] | cfg[at + 3] << 8);
+
+		if (type == UIO_EXT_IRQ_MSIX && cfg[at] == 0x11)
+			return (ctrl & 0x7ffu) + 1;
+		if (type == UIO_EXT_IRQ_MSI && cfg[at] == 0x05)
+			return 1u << ((ctrl >> 1) & 7);
+	}
+	return 0;
+}
+
+/* DMA=unsafe and Interrupts=msi|msix: one eventfd per vector, signalled by the module. 1 when set
+ * up, 0 when the function has no such vectors. */
+static int uio_ext_vectors(struct uio_dev *u, const struct policy_grant *g, struct backend_irq *ret)
+{
+	uint32_t type =
+		g->interrupts == POLICY_INTERRUPTS_MSIX ? UIO_EXT_IRQ_MSIX : UIO_EXT_IRQ_MSI;
+	unsigned n = MIN(msi_vectors(u, type), (unsigned)BACKEND_MAX_VECTORS);
+	int32_t fds[BACKEND_MAX_VECTORS];
+	struct uio_ext_vectors req = {.type = type, .count = n, .fds = (uintptr_t)fds};
+	int r = 0;
+
+	if (n == 0)
+		return 0;
+	for (unsigned i = 0; i < n; i++) {
+		fds[i] = eventfd(0, EFD_CLOEXEC);
+		if (fds[i] < 0) {
+			r = negative_errno();
+			n = i;
+			break;
+		}
+	}
+	if (r >= 0 && ioctl(u->ext_fd, UIO_EXT_SET_VECTORS, &req) < 0)
+		r = log_error_errno(errno, "%s: uio_ext refused %u %s vectors: %m", u->slot, n,
+				    type == UIO_EXT_IRQ_MSIX ? "MSI-X" : "MSI");
+	if (r < 0) {
+		for (unsigned i = 0; i < n; i++)
+			close(fds[i]);
+		return r;
+	}
+	for (unsigned i = 0; i < n; i++)
+		ret->vector_fds[i] = fds[i];
+	ret->n_vectors = n;
+	return 1;
+}
+
 /* uio_ext: the module unmasks (the holder's write(1) on /dev/uioN, under IrqRateLimit=) and
  * polls; udrvd only says which. An MSI is a DMA write: Interrupts=msi|msix poll unless
  * DMA=unsafe lets the module give vectors. */
@@ -772,7 +829,22 @@ static int uio_ext_irq_setup(void *b, const struct policy_grant *g, int device_i
 		       "/dev/uioN, the module applies IrqRateLimit="};
 	if (g->interrupts == POLICY_INTERRUPTS_POLL)
 		ret->why = "Interrupts=poll, by uio_ext's timer";
-	else if (g->interrupts == POLICY_INTERRUPTS_MSI || g->interrupts == POLICY_INTERRUPTS_MSIX)
+	else if ((g->interrupts == POLICY_INTERRUPTS_MSI ||
+		  g->interrupts == POLICY_INTERRUPTS_MSIX) &&
+		 u->bus_master) {
+		int r = uio_ext_vectors(u, g, ret);
+
+		if (r < 0)
+			return r;
+		if (r > 0) {
+			ret->mode = u->irq_mode =
+				g->interrupts == POLICY_INTERRUPTS_MSIX ? "msix" : "msi";
+			ret->why = "DMA=unsafe: MSI vectors on eventfds from uio_ext";
+			return 0;
+		}
+		ret->why = "the function has no such vectors: polling by uio_ext's timer";
+	} else if (g->interrupts == POLICY_INTERRUPTS_MSI ||
+		   g->interrupts == POLICY_INTERRUPTS_MSIX)
 		ret->why = "MSI needs bus mastering, which only DMA=unsafe allows without an "
 			   "IOMMU: polling by uio_ext's timer";
 	else if (device_irq <= 0)

@@ -43,10 +43,17 @@ enum backend_irq_path {
 	BACKEND_IRQ_KERNEL, /* the module does it all: unmask, rate limit, polling, vectors */
 };
 
+/* At most this many per-vector fds go to a holder (uio-ext MSI/MSI-X). */
+#define BACKEND_MAX_VECTORS 8
+
 struct backend_irq {
 	enum backend_irq_path path;
 	const char *mode; /* "intx", "poll", "msi", "msix" or "none": what the holder gets */
 	const char *why;  /* for the log: why this mode */
+	/* uio-ext MSI/MSI-X: one eventfd per vector for the holder, "irq-vec0".. (the caller
+	 * hands them out and closes them); n_vectors 0 otherwise. */
+	int vector_fds[BACKEND_MAX_VECTORS];
+	unsigned n_vectors;
 };
 
 /* A DMA buffer a backend allocated for the holder. */

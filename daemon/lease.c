@@ -34,9 +34,9 @@ static void read_comm(pid_t pid, char *buf, size_t size)
 }
 
 int lease_setup_irq(struct lease *l, const struct policy_grant *g, int device_irq, int *ret_irq_fd,
-		    int *ret_unmask_fd, const char **ret_why)
+		    int *ret_unmask_fd, struct backend_irq *ret_irq)
 {
-	struct backend_irq irq;
+	struct backend_irq irq = {0};
 	int r, efd;
 
 	*ret_irq_fd = *ret_unmask_fd = -1;
@@ -47,7 +47,7 @@ int lease_setup_irq(struct lease *l, const struct policy_grant *g, int device_ir
 	if (r < 0)
 		return r;
 	l->irq_path = irq.path;
-	*ret_why = irq.why;
+	*ret_irq = irq;
 	if (irq.path == BACKEND_IRQ_POLL)
 		return irq_poll_new(g->poll_interval_usec, &l->poll, ret_irq_fd);
 	if (irq.path != BACKEND_IRQ_UNMASK)

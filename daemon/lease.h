@@ -14,6 +14,7 @@
 
 struct manager;
 struct backend_ops;
+struct backend_irq;
 
 struct lease {
 	struct manager *manager;
@@ -74,9 +75,10 @@ bool lease_settle(struct lease *l);
 
 /* Has the backend choose the interrupt mode from policy and the device, and sets up udrvd's
  * part of it. *RET_IRQ_FD is the fd for the holder's "irq" (-1: keep the backend's),
- * *RET_UNMASK_FD its "irq-unmask" (-1: none). */
+ * *RET_UNMASK_FD its "irq-unmask" (-1: none); *RET_IRQ what the backend set up, its vector fds
+ * for the holder included (the caller's to hand out and close). */
 int lease_setup_irq(struct lease *l, const struct policy_grant *g, int device_irq, int *ret_irq_fd,
-		    int *ret_unmask_fd, const char **ret_why);
+		    int *ret_unmask_fd, struct backend_irq *ret_irq);
 /* IRQ_ENABLE: clears INTx Disable unless the rate limit holds it masked. Takes l->lock. */
 int lease_irq_enable(struct lease *l);
 /* How many times the rate limit held INTx masked. */

@@ -228,32 +228,49 @@ static void acquire_done(struct acquire *a)
 }
 
 /* The irq fd: uio's (INTx, plus an unmask eventfd) or a polling timer's eventfd. */
+/* Appends FD, named NAME, to the holder's fds; closes FD on failure. */
+static int acquire_add_fd(struct acquire *a, const char *name, int fd)
+{
+	int *nf = realloc(a->fds, (a->n + 1) * sizeof(int));
+
+	if (!nf || strv_push(&a->names, name) < 0) {
+		if (nf)
+			a->fds = nf;
+		close(fd);
+		return -ENOMEM;
+	}
+	a->fds = nf;
+	a->fds[a->n++] = fd;
+	return 0;
+}
+
+/* The irq fd: uio's (INTx, plus an unmask eventfd), a polling timer's eventfd, or the module's
+ * vector eventfds (uio-ext). */
 static int acquire_irq(struct acquire *a, struct lease *l, const struct policy_grant *g)
 {
-	const char *why;
+	struct backend_irq irq = {0};
 	int irq_fd, unmask_fd, r;
 
-	r = lease_setup_irq(l, g, a->dev->irq, &irq_fd, &unmask_fd, &why);
+	r = lease_setup_irq(l, g, a->dev->irq, &irq_fd, &unmask_fd, &irq);
 	if (r < 0)
 		return r;
-	log_info("%s: interrupts: %s.", a->slot, why);
+	log_info("%s: interrupts: %s.", a->slot, irq.why);
 	if (irq_fd >= 0 && a->n > 0 && streq(a->names[a->n - 1], "irq")) {
 		close(a->fds[a->n - 1]);
 		a->fds[a->n - 1] = irq_fd;
 	}
-	if (unmask_fd >= 0) {
-		int *nf = realloc(a->fds, (a->n + 1) * sizeof(int));
+	if (unmask_fd >= 0)
+		r = acquire_add_fd(a, "irq-unmask", unmask_fd);
+	for (unsigned i = 0; i < irq.n_vectors; i++) {
+		char name[24];
 
-		if (!nf || strv_push(&a->names, "irq-unmask") < 0) {
-			if (nf)
-				a->fds = nf;
-			close(unmask_fd);
-			return -ENOMEM;
-		}
-		a->fds = nf;
-		a->fds[a->n++] = unmask_fd;
+		snprintf(name, sizeof(name), "irq-vec%u", i);
+		if (r >= 0)
+			r = acquire_add_fd(a, name, irq.vector_fds[i]);
+		else
+			close(irq.vector_fds[i]);
 	}
-	return 0;
+	return r;
 }
 
 /* Everything that can refuse a request, in the order a user wants to hear about it. */

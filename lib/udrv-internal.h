@@ -12,7 +12,9 @@
 #include "udrv.h"
 
 /* ctl, config, bar0..bar5, irq, irq-unmask, vfio-device, vfio-container. */
-#define LEASE_MAX_FDS (2 + UDRV_BAR_MAX + 4)
+/* uio-ext MSI/MSI-X vectors, "irq-vec0".. (udrvd's BACKEND_MAX_VECTORS). */
+#define LEASE_MAX_VECTORS 8
+#define LEASE_MAX_FDS (2 + UDRV_BAR_MAX + 4 + LEASE_MAX_VECTORS)
 /* "vfio-container" is the longest name. */
 #define LEASE_NAME_MAX 16
 
@@ -116,8 +118,10 @@ struct udrv_device {
 	struct ctl ctl;
 	int config_fd;
 	int irq_fd;
-	int unmask_fd;	  /* "irq-unmask": an eventfd udrvd watches; -1 */
-	int uio_fd;	  /* "uio" (uio_ext): BAR maps, interrupts, unmask by write; -1 */
+	int unmask_fd; /* "irq-unmask": an eventfd udrvd watches; -1 */
+	int uio_fd;    /* "uio" (uio_ext): BAR maps, interrupts, unmask by write; -1 */
+	int vec_fds[LEASE_MAX_VECTORS]; /* uio_ext: "irq-vecN", MSI/MSI-X eventfds */
+	unsigned n_vecs;
 	void *dma_window; /* uio_ext: the "dma" map of uio_fd, mapped at the first buffer */
 	size_t dma_window_len;
 	bool irq_eventfd; /* the irq fd is an eventfd (polling), not /dev/uioN */

@@ -57,9 +57,20 @@ int uio_ext_device_init(struct udrv_device *dev)
 		     root && *root && strcmp(root, "/") ? root : "", major(st.st_rdev),
 		     minor(st.st_rdev)) >= (int)sizeof(dir))
 		return -ENAMETOOLONG;
-	/* Interrupts: read a 4-byte count from it, as from uio_pci_generic's node. */
+	/* Interrupts: read a 4-byte count from it, as from uio_pci_generic's node; or, with MSI or
+	 * MSI-X (DMA=unsafe), one eventfd per vector. */
 	dev->irq_fd = dev->uio_fd;
 	dev->irq_eventfd = false;
+	for (unsigned v = 0; v < LEASE_MAX_VECTORS; v++) {
+		char name[16];
+		int fd;
+
+		snprintf(name, sizeof(name), "irq-vec%u", v);
+		fd = lease_fd(dev->lease, name);
+		if (fd < 0)
+			break;
+		dev->vec_fds[dev->n_vecs++] = fd;
+	}
 	for (unsigned k = 0; k < UIO_MAPS_MAX; k++) {
 		char name[32], size[32];
 		unsigned bar;

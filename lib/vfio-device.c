@@ -241,6 +241,10 @@ int udrv_irq_vectors(struct udrv_device *dev, unsigned *ret_n)
 	if (ctl_ended(&dev->ctl))
 		return -ENOLINK;
 	if (dev->vfio_fd < 0) {
+		if (dev->n_vecs > 0) { /* uio-ext MSI/MSI-X */
+			*ret_n = dev->n_vecs;
+			return 0;
+		}
 		if (dev->irq_fd < 0)
 			return -ENOENT;
 		*ret_n = 1;
@@ -260,6 +264,8 @@ int udrv_irq_vector_fd(struct udrv_device *dev, unsigned vector)
 	if (ctl_ended(&dev->ctl))
 		return -ENOLINK;
 	if (dev->vfio_fd < 0) {
+		if (dev->n_vecs > 0) /* uio-ext MSI/MSI-X */
+			return vector < dev->n_vecs ? dev->vec_fds[vector] : -ENOENT;
 		if (vector > 0)
 			return -ENOENT;
 		return dev->irq_fd >= 0 ? dev->irq_fd : -ENOENT;

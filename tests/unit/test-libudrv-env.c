@@ -127,10 +127,13 @@ static void test_bad_env(void **state)
 		{slot, "+2", "ctl:config", -EINVAL},
 		{slot, " 2", "ctl:config", -EINVAL},
 		{slot, "2 ", "ctl:config", -EINVAL},
-		{slot, "13",
+		{slot, "21",
 		 "ctl:config:bar0:bar1:bar2:bar3:bar4:bar5:irq:irq-unmask:vfio-device:"
-		 "vfio-container:irq",
+		 "vfio-container:uio:irq-vec0:irq-vec1:irq-vec2:irq-vec3:irq-vec4:irq-vec5:"
+		 "irq-vec6:irq-vec7",
 		 -EINVAL},
+		{slot, "4", "ctl:config:irq-vec1:irq-vec0", -EINVAL},
+		{slot, "3", "ctl:config:irq-vec8", -EINVAL},
 		{slot, "4", "ctl:config:irq-unmask:irq", -EINVAL},
 		{slot, "100", "ctl:config", -EINVAL},
 		{slot, "4294967298", "ctl:config", -EINVAL},
