@@ -175,8 +175,11 @@ int udrv_config_write(struct udrv_device *dev, unsigned offset, const void *buf,
  * reaches them while the buffers add up to less than its limit. A DMA to any address that is
  * not a live buffer of DEV faults in the IOMMU.
  * The pages are pinned and count against the process's RLIMIT_MEMLOCK (udrvd raises it to the
- * policy's MemlockLimit=); beyond it the call fails with -ENOMEM. -EOPNOTSUPP on a UIO lease,
- * -ENOLINK once the lease has ended.
+ * policy's MemlockLimit=); beyond it the call fails with -ENOMEM. On a uio-ext lease with
+ * DMA=unsafe the buffer is the uio_ext module's (coherent memory, mapped from the holder's
+ * /dev/uioN), *RET_IOVA its bus address (no IOMMU: the device can reach all memory), bounded by
+ * MemlockLimit= and the module's window; -EPERM without DMA=unsafe. -EOPNOTSUPP on a
+ * uio_pci_generic lease, -ENOLINK once the lease has ended.
  */
 int udrv_dma_alloc(struct udrv_device *dev, size_t len, void **ret_vaddr, uint64_t *ret_iova);
 
