@@ -12,5 +12,6 @@ if [ -z "${UDRV_VM_DESTDIR:-}" ] && ! ls "$debs"/udrv_*.deb >/dev/null 2>&1; the
 	exit 1
 fi
 [ -n "${UDRV_VM_DESTDIR:-}" ] || export UDRV_VM_DEBS="$debs"
+sh "$srcdir/uio-ext/build-module" >/dev/null # the scenario loads uio-ext.ko under the unit
 UDRV_VM_TIMEOUT=${UDRV_VM_TIMEOUT:-1200} exec sh "$srcdir/tests/vm/run" --systemd noiommu \
 	"$srcdir/tests/vm/systemd.scenario"
