@@ -131,7 +131,7 @@ void manager_clear_holders(struct manager *m, const char *slot);
 int hotplug_start(struct manager *m);
 void hotplug_stop(struct manager *m);
 
-/* Bus glue (manager-bus.c): serves one accepted connection. */
+/* connection.c: serves one accepted connection. */
 int connection_new(struct manager *m, int fd);
 void connection_free(struct connection *c);
 /* Closes C soon (not from inside its own callbacks); WHY goes to the log, rate-limited. */
@@ -143,5 +143,7 @@ void connection_output_queued(struct connection *c);
 void manager_reap_connections(struct manager *m, bool idle);
 /* A connection went away: listening resumes if it had stopped for want of fds. */
 void manager_connection_gone(struct manager *m);
-/* Root, or a member of the admin group. */
+/* Bus glue (manager-bus.c). Root, or a member of the admin group. */
 bool connection_is_admin(const struct connection *c);
+/* Registers org.udrv.Manager1 on a connection's BUS, its methods served for C. */
+int manager_bus_add_object(sd_bus *bus, struct connection *c);
