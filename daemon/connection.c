@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* One client connection: accepted, admitted (per-uid caps and rate), read through the gate
- * (bus-input.c), served by its own peer-to-peer sd-bus server, swept when idle. */
+ * (bus-input.c), served by a peer-to-peer sd-bus server of its own while a request is under way,
+ * swept when idle. */
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "bus-input.h"
 #include "log.h"
@@ -13,6 +16,20 @@
 #include "manager.h"
 #include "ratelimit.h"
 #include "udrv-protocol.h"
+
+/* The sd-bus server goes, with its sockets and memory: the client is between requests, or the
+ * connection is closing. */
+static void connection_detach(struct connection *c)
+{
+	/* Before sd-bus closes the fds they watch. */
+	c->bus_in = sd_event_source_disable_unref(c->bus_in);
+	c->bus_out = sd_event_source_disable_unref(c->bus_out);
+	/* No flush: a client that does not read must not block. This closes bus_fd and out_fd. */
+	c->bus = sd_bus_close_unref(c->bus);
+	c->bus_fd = c->out_fd = -1;
+	if (c->input)
+		bus_input_detach(c->input);
+}
 
 void connection_free(struct connection *c)
 {
@@ -27,13 +44,10 @@ void connection_free(struct connection *c)
 			break;
 		}
 	m->n_connections--;
-	/* Before sd-bus closes the fds they watch. */
-	c->bus_in = sd_event_source_disable_unref(c->bus_in);
-	c->bus_out = sd_event_source_disable_unref(c->bus_out);
-	/* No flush: a client that does not read must not block. */
-	sd_bus_close_unref(c->bus);
+	connection_detach(c);
 	c->resume = sd_event_source_disable_unref(c->resume);
 	c->input = bus_input_free(c->input);
+	closep(&c->fd);
 	free(c->groups);
 	free(c);
 	manager_connection_gone(m);
@@ -51,6 +65,11 @@ static int peer_groups(int fd, gid_t **ret, size_t *ret_n)
 		if (!groups)
 			return -ENOMEM;
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &got) == 0) {
+			/* Kept for the connection's life: no room past the groups it has. */
+			gid_t *fit = realloc(groups, got ? got : 1);
+
+			if (fit)
+				groups = fit;
 			*ret_n = got / sizeof(gid_t);
 			*ret = TAKE_PTR(groups);
 			return 0;
@@ -132,13 +151,42 @@ static int on_message(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 	return 0;
 }
 
-/* Output waits in sd-bus's queue: watch for room in the client's socket only then. */
+static int on_bus_io(sd_event_source *s, int fd, uint32_t revents, void *userdata);
+static void connection_process(struct connection *c);
+
+/* Output waits in sd-bus's queue: watch for room in the client's socket only then (a source
+ * made the first time). */
 static void connection_update_output(struct connection *c)
 {
 	int events = sd_bus_get_events(c->bus);
+	bool want = events > 0 && (events & POLLOUT);
 
-	(void)sd_event_source_set_enabled(
-		c->bus_out, events > 0 && (events & POLLOUT) ? SD_EVENT_ON : SD_EVENT_OFF);
+	if (want && !c->bus_out) {
+		if (sd_event_add_io(c->manager->event, &c->bus_out, c->out_fd, EPOLLOUT, on_bus_io,
+				    c) < 0) {
+			c->bus_out = NULL;
+			connection_drop(c, "could not be served: udrvd is out of memory");
+			return;
+		}
+		(void)sd_event_source_set_description(c->bus_out, "bus-out");
+	}
+	if (c->bus_out)
+		(void)sd_event_source_set_enabled(c->bus_out, want ? SD_EVENT_ON : SD_EVENT_OFF);
+}
+
+/* Between requests: every byte the client sent was a whole message that sd-bus has read and
+ * answered, and the answers are written. A monitor keeps its server for the Event signals. */
+static bool connection_idle(struct connection *c)
+{
+	uint64_t queued = 1;
+	int unread = 1;
+
+	if (c->subscribed || c->resume || !bus_input_idle(c->input) || sd_bus_is_ready(c->bus) <= 0)
+		return false;
+	if (sd_bus_get_n_queued_write(c->bus, &queued) < 0 || queued > 0 ||
+	    sd_bus_get_n_queued_read(c->bus, &queued) < 0 || queued > 0)
+		return false;
+	return ioctl(c->bus_fd, FIONREAD, &unread) == 0 && unread == 0;
 }
 
 /* Messages handled per wake-up: more wait in the socket, whose readiness brings udrvd back
@@ -148,7 +196,18 @@ static void connection_update_output(struct connection *c)
 /* sd-bus's input socket has bytes from the gate, or the client's has room for queued output. */
 static int on_bus_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
-	struct connection *c = userdata;
+	connection_process(userdata);
+	return 0;
+}
+
+/* The gate fed the server: it processes them in the same turn. */
+static void on_fed(void *userdata)
+{
+	connection_process(userdata);
+}
+
+static void connection_process(struct connection *c)
+{
 	int r = 0;
 
 	for (int i = 0; i < PROCESS_BATCH && !c->doomed; i++) {
@@ -161,13 +220,22 @@ static int on_bus_io(sd_event_source *s, int fd, uint32_t revents, void *userdat
 	if (!c->doomed && (r < 0 || sd_bus_is_open(c->bus) <= 0))
 		connection_drop(c, NULL);
 	if (!c->doomed)
-		connection_update_output(c);
-	return 0;
+		bus_input_kick(c->input);
+	if (c->doomed)
+		return;
+	if (r == 0 && connection_idle(c)) {
+		/* The server costs ~5 KiB and three fds; a thousand connections waiting between
+		 * calls need none. The next request brings a new one (connection_attach). */
+		c->unix_fds = sd_bus_can_send(c->bus, SD_BUS_TYPE_UNIX_FD) > 0;
+		connection_detach(c);
+		return;
+	}
+	connection_update_output(c);
 }
 
 void connection_output_queued(struct connection *c)
 {
-	if (c->doomed)
+	if (c->doomed || !c->bus)
 		return;
 	if (sd_bus_is_open(c->bus) <= 0) { /* a write failed: the client is gone */
 		connection_drop(c, NULL);
@@ -176,41 +244,99 @@ void connection_output_queued(struct connection *c)
 	connection_update_output(c);
 }
 
-static int connection_setup(struct connection *c, int fd)
+/* A server for C: reads BUS_FD (the gate's socket), writes OUT_FD; takes both. */
+static int connection_bus_new(struct connection *c, int bus_fd, int out_fd)
 {
-	int bus_fd = -1, size = CONNECTION_SNDBUF, r;
-	sd_id128_t id;
+	struct manager *m = c->manager;
+	int r;
 
-	r = bus_input_new(c->manager->event, fd, on_refuse, on_ready, c, &bus_fd, &c->input);
-	if (r < 0)
-		return r;
-	if ((r = sd_bus_new(&c->bus)) < 0 || (r = sd_bus_set_fd(c->bus, bus_fd, fd)) < 0) {
+	if ((r = sd_bus_new(&c->bus)) < 0 || (r = sd_bus_set_fd(c->bus, bus_fd, out_fd)) < 0) {
+		c->bus = sd_bus_unref(c->bus);
 		close(bus_fd);
+		close(out_fd);
 		return r;
 	}
+	c->bus_fd = bus_fd;
+	c->out_fd = out_fd;
 	/* sd-bus reads the gate's socket, whose peer is udrvd itself: the caller's identity is
-	 * SO_PEERCRED of FD, taken at accept; sd-bus's own check of the claimed uid is moot. */
-	if ((r = sd_id128_randomize(&id)) < 0 || (r = sd_bus_set_server(c->bus, 1, id)) < 0 ||
-	    (r = sd_bus_set_anonymous(c->bus, 1)) < 0 || (r = sd_bus_negotiate_fds(c->bus, 1)) < 0)
+	 * SO_PEERCRED of the client's socket, taken at accept; sd-bus's own check of the claimed
+	 * uid is moot. */
+	if ((r = sd_bus_set_server(c->bus, 1, m->bus_id)) < 0 ||
+	    (r = sd_bus_set_anonymous(c->bus, 1)) < 0 ||
+	    (r = sd_bus_negotiate_fds(c->bus, 1)) < 0 ||
+	    (r = manager_bus_add_object(c->bus, c)) < 0 ||
+	    (r = sd_bus_add_filter(c->bus, NULL, on_message, c)) < 0 ||
+	    (r = sd_bus_start(c->bus)) < 0)
 		return r;
-	r = manager_bus_add_object(c->bus, c);
-	if (r >= 0)
-		r = sd_bus_add_filter(c->bus, NULL, on_message, c);
-	if (r < 0)
-		return r;
-	if ((r = sd_bus_start(c->bus)) < 0)
-		return r;
-	/* sd-bus asked for 8 MiB of send buffer: an unread client would pin that in the kernel. */
-	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
-	r = sd_event_add_io(c->manager->event, &c->bus_in, bus_fd, EPOLLIN, on_bus_io, c);
-	if (r >= 0)
-		r = sd_event_add_io(c->manager->event, &c->bus_out, fd, EPOLLOUT, on_bus_io, c);
+	r = sd_event_add_io(m->event, &c->bus_in, bus_fd, EPOLLIN, on_bus_io, c);
 	if (r < 0)
 		return r;
 	(void)sd_event_source_set_description(c->bus_in, "bus-in");
-	(void)sd_event_source_set_description(c->bus_out, "bus-out");
-	connection_update_output(c);
 	return 0;
+}
+
+/* The new server through udrvd's replayed SASL exchange (bus_input_attach), its answers going
+ * to a socket of ours; then the client's socket takes that socket's fd number, so the server's
+ * replies go to the client as from the first server. */
+static int connection_replay(struct connection *c)
+{
+	int r;
+
+	for (int i = 0; i < 8 && sd_bus_is_ready(c->bus) <= 0; i++) {
+		r = sd_bus_process(c->bus, NULL);
+		if (r < 0)
+			return r;
+	}
+	if (sd_bus_is_ready(c->bus) <= 0)
+		return -EPROTO;
+	if (dup3(c->fd, c->out_fd, O_CLOEXEC) < 0)
+		return negative_errno();
+	return 0;
+}
+
+/* The client sent bytes and has no server (the gate's wake): a new one. */
+static int connection_attach(struct connection *c)
+{
+	int discard[2] = {-1, -1}, bus_fd, out_fd, replay, r;
+
+	replay = bus_input_attach(c->input, c->unix_fds, &bus_fd);
+	if (replay < 0)
+		return replay;
+	if (replay)
+		r = socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, discard);
+	else
+		r = discard[0] = fcntl(c->fd, F_DUPFD_CLOEXEC, 3);
+	if (r < 0) {
+		r = negative_errno();
+		close(bus_fd);
+		bus_input_detach(c->input);
+		return r;
+	}
+	out_fd = discard[0];
+	r = connection_bus_new(c, bus_fd, out_fd);
+	if (r >= 0 && replay)
+		r = connection_replay(c);
+	else if (r >= 0) {
+		int size = CONNECTION_SNDBUF;
+
+		/* sd-bus just asked for 8 MiB of send buffer on the client's socket (a replayed
+		 * server asks it of the discarded one): an unread client would pin that in the
+		 * kernel. */
+		(void)setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+	}
+	closep(&discard[1]);
+	if (r < 0)
+		connection_detach(c);
+	return r;
+}
+
+static int on_wake(void *userdata)
+{
+	int r = connection_attach(userdata);
+
+	if (r < 0)
+		log_ratelimit_warning_errno(r, "Failed to serve a request: %m");
+	return r;
 }
 
 /* The uid's non-monitor connection that has gone longest without a request. */
@@ -315,6 +441,8 @@ int connection_new(struct manager *m, int fd)
 		return -ENOMEM;
 	}
 	c->manager = m;
+	c->fd = fd;
+	c->bus_fd = c->out_fd = -1;
 	r = peer_creds(fd, c);
 	if (r < 0)
 		log_ratelimit_warning_errno(r, "Failed to read peer credentials: %m");
@@ -329,12 +457,11 @@ int connection_new(struct manager *m, int fd)
 	c->next = m->connections;
 	m->connections = c;
 	m->n_connections++;
-	r = connection_setup(c, fd);
+	/* No server yet: it comes with the client's first bytes (on_wake). */
+	r = bus_input_new(m->event, fd, on_refuse, on_wake, on_ready, on_fed, c, &c->input);
 	if (r < 0) {
 		log_ratelimit_warning_errno(r, "Failed to set up a connection from pid %d: %m",
 					    (int)c->pid);
-		if (!c->bus)
-			close(fd);
 		connection_free(c);
 	}
 	return r;
@@ -352,8 +479,10 @@ void connection_drop(struct connection *c, const char *why)
 				     (int)c->pid, (unsigned)c->uid, why);
 	if (c->input)
 		bus_input_pause(c->input, true);
-	(void)sd_event_source_set_enabled(c->bus_in, SD_EVENT_OFF);
-	(void)sd_event_source_set_enabled(c->bus_out, SD_EVENT_OFF);
+	if (c->bus_in)
+		(void)sd_event_source_set_enabled(c->bus_in, SD_EVENT_OFF);
+	if (c->bus_out)
+		(void)sd_event_source_set_enabled(c->bus_out, SD_EVENT_OFF);
 	if (m->reaper)
 		(void)sd_event_source_set_enabled(m->reaper, SD_EVENT_ONESHOT);
 }

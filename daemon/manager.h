@@ -16,7 +16,8 @@
 #define MANAGER_MAX_LEASES_PER_UID 16
 #define MANAGER_MAX_SUBSCRIBED_PER_UID 8
 /* All connections together; lowered at start if RLIMIT_NOFILE cannot hold them (each costs
- * four fds: the client's socket, its dup, and the pair to sd-bus). */
+ * at most four fds: the client's socket, and while it has a server the pair to sd-bus and the
+ * server's dup of the socket; between requests one). */
 #define MANAGER_MAX_CONNECTIONS 4096
 #define CONNECTION_FDS 4
 /* fds kept out of that count: leases, their files, sysfs, the journal. */
@@ -48,7 +49,10 @@ struct bus_input;
 struct connection {
 	struct manager *manager;
 	struct connection *next;
-	sd_bus *bus;
+	int fd;	     /* the client's socket */
+	sd_bus *bus; /* while a request is under way (and for a monitor): connection_attach() */
+	int bus_fd, out_fd;	 /* the server's: it reads the gate's socket, writes a dup of fd */
+	bool unix_fds;		 /* the client negotiated fd passing (told to each new server) */
 	struct bus_input *input; /* the gate every byte from the client passes */
 	sd_event_source *resume; /* while paused: looks again whether the client read */
 	/* sd-bus is driven by these two, not sd_bus_attach_event(): that adds a prepare callback
@@ -75,6 +79,7 @@ struct uid_rate {
 
 struct manager {
 	sd_event *event;
+	sd_id128_t bus_id; /* the server GUID every connection's sd-bus server gives */
 	char *root;
 	char **policy_dirs;
 	struct policy_set *policy;
