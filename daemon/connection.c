@@ -25,6 +25,8 @@ static void connection_detach(struct connection *c)
 	c->bus_in = sd_event_source_disable_unref(c->bus_in);
 	c->bus_out = sd_event_source_disable_unref(c->bus_out);
 	/* No flush: a client that does not read must not block. This closes bus_fd and out_fd. */
+	if (c->bus)
+		c->manager->n_servers--;
 	c->bus = sd_bus_close_unref(c->bus);
 	c->bus_fd = c->out_fd = -1;
 	if (c->input)
@@ -223,8 +225,8 @@ static void connection_process(struct connection *c)
 		bus_input_kick(c->input);
 	if (c->doomed)
 		return;
-	if (r == 0 && connection_idle(c)) {
-		/* The server costs ~5 KiB and three fds; a thousand connections waiting between
+	if (r == 0 && c->manager->n_servers > c->manager->servers_kept && connection_idle(c)) {
+		/* The server costs ~6.5 KiB and three fds; a thousand connections waiting between
 		 * calls need none. The next request brings a new one (connection_attach). */
 		c->unix_fds = sd_bus_can_send(c->bus, SD_BUS_TYPE_UNIX_FD) > 0;
 		connection_detach(c);
@@ -256,6 +258,7 @@ static int connection_bus_new(struct connection *c, int bus_fd, int out_fd)
 		close(out_fd);
 		return r;
 	}
+	m->n_servers++;
 	c->bus_fd = bus_fd;
 	c->out_fd = out_fd;
 	/* sd-bus reads the gate's socket, whose peer is udrvd itself: the caller's identity is

@@ -54,6 +54,7 @@ int manager_new(const char *root, char **policy_dirs, struct manager **ret)
 	if (r < 0)
 		return r;
 	m->admin_gid = (gid_t)-1;
+	m->servers_kept = MANAGER_SERVERS_KEPT;
 	(void)sd_event_now(m->event, CLOCK_MONOTONIC, &m->start_usec);
 	*ret = TAKE_PTR(m);
 	return 0;

@@ -20,6 +20,10 @@
  * server's dup of the socket; between requests one). */
 #define MANAGER_MAX_CONNECTIONS 4096
 #define CONNECTION_FDS 4
+/* Connections between requests keep their sd-bus server while at most this many servers
+ * exist: a client's next call then costs no new server (~150 us), and the servers of many
+ * connections at once are bounded (~6.5 KiB and three fds each). */
+#define MANAGER_SERVERS_KEPT 32
 /* fds kept out of that count: leases, their files, sysfs, the journal. */
 #define MANAGER_RESERVED_FDS 512
 /* A connection that completed no request for this long is closed, unless it is a monitor
@@ -92,7 +96,9 @@ struct manager {
 	sd_event_source *idle_timer;   /* closes idle connections */
 	struct connection *connections;
 	size_t n_connections, max_connections;
-	bool trim_pending; /* a connection closed since the last malloc_trim() */
+	size_t n_servers;    /* connections with an sd-bus server attached */
+	size_t servers_kept; /* MANAGER_SERVERS_KEPT (the RPC fuzzer also tries 0) */
+	bool trim_pending;   /* a connection closed since the last malloc_trim() */
 	struct uid_rate rates[MANAGER_RATE_SLOTS]; /* connection rate per uid, the least recent
 						      slot reused */
 	struct lease *leases;
