@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* A client's bytes on their way to sd-bus: SASL lines, then D-Bus messages framed by their
- * fixed header, each checked against the bounds in bus-input.h; file descriptors refused. */
+ * fixed header, each checked against the bounds in bus-input.h; file descriptors refused. The
+ * sd-bus server is there only while the client has a request under way (attach, detach). */
 #include <endian.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include "bus-input.h"
@@ -21,12 +23,20 @@
  * connection, so an idle connection holds no 4 KiB buffer of its own. */
 static uint8_t read_buf[BUF_SIZE];
 
+/* What a client that authenticated earlier is taken to have said to a new server: the server
+ * answers (DATA, OK, AGREE_UNIX_FD) go to a socket the connection throws away. */
+static const char replay_auth[] = "\0AUTH ANONYMOUS\r\nDATA\r\nBEGIN\r\n";
+static const char replay_auth_fds[] = "\0AUTH ANONYMOUS\r\nDATA\r\nNEGOTIATE_UNIX_FD\r\nBEGIN\r\n";
+
 struct bus_input {
-	int read_fd; /* a dup of the client's socket: sd-event watches an fd once, sd-bus writes */
-	int feed_fd; /* our end of the socketpair sd-bus reads */
-	sd_event_source *client_source, *feed_source, *ready_source;
+	int client_fd; /* the connection's, borrowed */
+	int feed_fd;   /* our end of the socketpair sd-bus reads; -1 while no server is attached */
+	sd_event_source *client_source;
+	sd_event_source *feed_source; /* only while bytes wait for room in sd-bus's socket */
 	bus_input_refuse_t refuse;
+	bus_input_wake_t wake;
 	bus_input_ready_t ready;
+	bus_input_fed_t fed;
 	void *userdata;
 	/* Read from the client, checked, not yet fed: only what sd-bus's socket had no room
 	 * for, allocated then (most reads are fed whole from read_buf). */
@@ -45,16 +55,29 @@ struct bus_input {
 	uint64_t last_request;
 };
 
-static void update_sources(struct bus_input *in)
+static int on_feed(sd_event_source *s, int fd, uint32_t revents, void *userdata);
+
+/* Reads the client unless bytes wait for sd-bus; watches sd-bus's socket for room only then (a
+ * source made on demand: most connections never fill it). False if that watch is impossible. */
+static bool update_sources(struct bus_input *in)
 {
 	bool pending = in->off < in->len;
-
 	bool read = !pending && !in->paused && !in->eof && !in->held_len && !in->refused;
 
 	(void)sd_event_source_set_enabled(in->client_source, read ? SD_EVENT_ON : SD_EVENT_OFF);
-	(void)sd_event_source_set_enabled(in->feed_source, pending ? SD_EVENT_ON : SD_EVENT_OFF);
-	(void)sd_event_source_set_enabled(in->ready_source,
-					  in->held_len ? SD_EVENT_ON : SD_EVENT_OFF);
+	if (!pending) {
+		in->feed_source = sd_event_source_disable_unref(in->feed_source);
+		return true;
+	}
+	if (!in->feed_source) {
+		if (sd_event_add_io(sd_event_source_get_event(in->client_source), &in->feed_source,
+				    in->feed_fd, EPOLLOUT, on_feed, in) < 0) {
+			in->feed_source = NULL;
+			return false;
+		}
+		(void)sd_event_source_set_description(in->feed_source, "client-feed");
+	}
+	return true;
 }
 
 static void touch(struct bus_input *in)
@@ -204,6 +227,9 @@ static int take(struct bus_input *in, const uint8_t *p, size_t n, const char **w
 	return 0;
 }
 
+static void release_held(struct bus_input *in);
+static void refuse_now(struct bus_input *in, const char *why);
+
 /* Feeds what is pending; at EOF, once all is fed, sd-bus sees the EOF too. */
 static void flush(struct bus_input *in)
 {
@@ -216,7 +242,11 @@ static void flush(struct bus_input *in)
 	}
 	if (in->eof && in->off == in->len)
 		(void)shutdown(in->feed_fd, SHUT_WR);
-	update_sources(in);
+	if (!update_sources(in)) {
+		refuse_now(in, "could not be served: udrvd is out of memory");
+		return;
+	}
+	release_held(in);
 }
 
 /* Closes every descriptor a message carried; true if there was any (or a truncated set). */
@@ -238,11 +268,12 @@ static bool drop_fds(struct msghdr *mh)
 	return any;
 }
 
-/* The client broke a rule: stop reading it and tell the connection, which closes it. */
+/* The client broke a rule, or (WHY is NULL) went away while no server was attached: stop
+ * reading it and tell the connection, which closes it. */
 static void refuse_now(struct bus_input *in, const char *why)
 {
 	in->refused = true;
-	update_sources(in);
+	(void)update_sources(in);
 	in->refuse(in->userdata, why);
 }
 
@@ -266,37 +297,45 @@ static int on_client(sd_event_source *s, int fd, uint32_t revents, void *userdat
 		return 0;
 	if (n > 0 && drop_fds(&mh))
 		why = "passed file descriptors (udrvd takes none)";
+	else if (n > 0 && in->feed_fd < 0 && in->wake(in->userdata) < 0)
+		why = "could not be served: udrvd is out of file descriptors or memory";
 	else if (n > 0)
 		(void)take(in, read_buf, (size_t)n, &why);
-	else
+	else if (in->feed_fd < 0) {
+		/* Gone between requests: no server to tell. */
+		refuse_now(in, NULL);
+		return 0;
+	} else
 		in->eof = true;
 	if (why) {
 		refuse_now(in, why);
 		return 0;
 	}
 	flush(in);
+	/* Served in this same turn: the server exists only as long as the request (a thousand
+	 * clients' requests read in a row would make a thousand servers at once). */
+	if (n > 0 && !in->refused && in->feed_fd >= 0)
+		in->fed(in->userdata);
 	return 0;
 }
 
-/* After any event: once sd-bus is past authentication, the held bytes go on. */
-static int on_ready(sd_event_source *s, void *userdata)
+/* Once sd-bus is past authentication, the bytes the client sent after BEGIN go on. */
+static void release_held(struct bus_input *in)
 {
-	struct bus_input *in = userdata;
 	const char *why = NULL;
 	size_t n = in->held_len;
 
-	if (!n || in->off < in->len || !in->ready(in->userdata))
-		return 0;
+	if (!n || in->refused || in->off < in->len || in->feed_fd < 0 || !in->ready(in->userdata))
+		return;
 	memcpy(read_buf, in->held, n);
 	in->held_len = 0;
 	free(in->held);
 	in->held = NULL;
 	if (take(in, read_buf, n, &why) < 0) {
 		refuse_now(in, why);
-		return 0;
+		return;
 	}
 	flush(in);
-	return 0;
 }
 
 static int on_feed(sd_event_source *s, int fd, uint32_t revents, void *userdata)
@@ -305,43 +344,30 @@ static int on_feed(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 	return 0;
 }
 
-int bus_input_new(sd_event *event, int client_fd, bus_input_refuse_t refuse,
-		  bus_input_ready_t ready, void *userdata, int *ret_bus_fd, struct bus_input **ret)
+int bus_input_new(sd_event *event, int client_fd, bus_input_refuse_t refuse, bus_input_wake_t wake,
+		  bus_input_ready_t ready, bus_input_fed_t fed, void *userdata,
+		  struct bus_input **ret)
 {
 	struct bus_input *in = calloc(1, sizeof(*in));
-	int pair[2], size = FEED_SNDBUF, r;
+	int r;
 
 	if (!in)
 		return -ENOMEM;
 	in->refuse = refuse;
+	in->wake = wake;
 	in->ready = ready;
+	in->fed = fed;
 	in->userdata = userdata;
+	in->client_fd = client_fd;
 	in->feed_fd = -1;
-	in->read_fd = fcntl(client_fd, F_DUPFD_CLOEXEC, 3);
-	if (in->read_fd < 0 ||
-	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, pair) < 0) {
-		r = negative_errno();
-		bus_input_free(in);
-		return r;
-	}
-	in->feed_fd = pair[1];
-	(void)setsockopt(in->feed_fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
-	r = sd_event_add_io(event, &in->client_source, in->read_fd, EPOLLIN, on_client, in);
-	if (r >= 0)
-		r = sd_event_add_io(event, &in->feed_source, in->feed_fd, EPOLLOUT, on_feed, in);
-	if (r >= 0)
-		r = sd_event_add_post(event, &in->ready_source, on_ready, in);
+	r = sd_event_add_io(event, &in->client_source, client_fd, EPOLLIN, on_client, in);
 	if (r < 0) {
-		close(pair[0]);
 		bus_input_free(in);
 		return r;
 	}
 	(void)sd_event_source_set_description(in->client_source, "client-input");
-	(void)sd_event_source_set_description(in->feed_source, "client-feed");
-	(void)sd_event_source_set_description(in->ready_source, "client-ready");
 	touch(in);
-	update_sources(in);
-	*ret_bus_fd = pair[0];
+	(void)update_sources(in);
 	*ret = in;
 	return 0;
 }
@@ -352,13 +378,53 @@ struct bus_input *bus_input_free(struct bus_input *in)
 		return NULL;
 	sd_event_source_disable_unref(in->client_source);
 	sd_event_source_disable_unref(in->feed_source);
-	sd_event_source_disable_unref(in->ready_source);
 	closep(&in->feed_fd);
-	closep(&in->read_fd);
 	free(in->buf);
 	free(in->held);
 	free(in);
 	return NULL;
+}
+
+int bus_input_attach(struct bus_input *in, bool fds, int *ret_bus_fd)
+{
+	const char *auth = fds ? replay_auth_fds : replay_auth;
+	size_t n = (fds ? sizeof(replay_auth_fds) : sizeof(replay_auth)) - 1;
+	int pair[2], size = FEED_SNDBUF, r;
+
+	if (in->feed_fd >= 0)
+		return -EBUSY;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, pair) < 0)
+		return negative_errno();
+	(void)setsockopt(pair[1], SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+	/* An empty socket takes these few bytes whole. */
+	if (in->authenticated &&
+	    send(pair[1], auth, n, MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)n) {
+		r = errno > 0 ? -errno : -EIO;
+		close(pair[0]);
+		close(pair[1]);
+		return r;
+	}
+	in->feed_fd = pair[1];
+	*ret_bus_fd = pair[0];
+	return in->authenticated;
+}
+
+void bus_input_detach(struct bus_input *in)
+{
+	in->feed_source = sd_event_source_disable_unref(in->feed_source);
+	closep(&in->feed_fd);
+	in->feed_fd = -1;
+}
+
+bool bus_input_idle(const struct bus_input *in)
+{
+	return in->feed_fd >= 0 && in->authenticated && in->header_len == 0 && in->off == in->len &&
+	       !in->held_len && !in->paused && !in->eof && !in->refused;
+}
+
+void bus_input_kick(struct bus_input *in)
+{
+	release_held(in);
 }
 
 void bus_input_pause(struct bus_input *in, bool pause)
@@ -366,7 +432,7 @@ void bus_input_pause(struct bus_input *in, bool pause)
 	if (in->paused == pause)
 		return;
 	in->paused = pause;
-	update_sources(in);
+	(void)update_sources(in);
 }
 
 uint64_t bus_input_last_request(const struct bus_input *in)
@@ -376,7 +442,7 @@ uint64_t bus_input_last_request(const struct bus_input *in)
 
 bool bus_input_unread(const struct bus_input *in)
 {
-	struct pollfd p = {.fd = in->read_fd, .events = POLLIN};
+	struct pollfd p = {.fd = in->client_fd, .events = POLLIN};
 
 	if (in->paused || in->refused || in->eof)
 		return false;

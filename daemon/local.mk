@@ -13,6 +13,7 @@ daemon_libudrvd_core_la_SOURCES = \
 	daemon/lease-fast.c \
 	daemon/manager.c daemon/manager.h \
 	daemon/manager-bus.c \
+	daemon/connection.c \
 	daemon/bus-input.c daemon/bus-input.h \
 	daemon/holders.c daemon/holders.h \
 	daemon/grants.c daemon/grants.h \

@@ -49,7 +49,11 @@ int manager_new(const char *root, char **policy_dirs, struct manager **ret)
 	r = sd_event_default(&m->event);
 	if (r < 0)
 		return r;
+	r = sd_id128_randomize(&m->bus_id);
+	if (r < 0)
+		return r;
 	m->admin_gid = (gid_t)-1;
+	m->servers_kept = MANAGER_SERVERS_KEPT;
 	(void)sd_event_now(m->event, CLOCK_MONOTONIC, &m->start_usec);
 	*ret = TAKE_PTR(m);
 	return 0;
@@ -350,7 +354,7 @@ void manager_emit(struct manager *m, const char *type, const char *slot, uid_t u
 	for (struct connection *c = m->connections; c; c = c->next) {
 		uint64_t queued = 0;
 
-		if (!c->subscribed || c->doomed)
+		if (!c->subscribed || c->doomed || !c->bus)
 			continue;
 		(void)sd_bus_emit_signal(c->bus, UDRV_BUS_PATH, UDRV_BUS_INTERFACE, "Event",
 					 "ssuus", type, slot, (uint32_t)uid, (uint32_t)pid,

@@ -16,9 +16,14 @@
 #define MANAGER_MAX_LEASES_PER_UID 16
 #define MANAGER_MAX_SUBSCRIBED_PER_UID 8
 /* All connections together; lowered at start if RLIMIT_NOFILE cannot hold them (each costs
- * four fds: the client's socket, its dup, and the pair to sd-bus). */
+ * at most four fds: the client's socket, and while it has a server the pair to sd-bus and the
+ * server's dup of the socket; between requests one). */
 #define MANAGER_MAX_CONNECTIONS 4096
 #define CONNECTION_FDS 4
+/* Connections between requests keep their sd-bus server while at most this many servers
+ * exist: a client's next call then costs no new server (~150 us), and the servers of many
+ * connections at once are bounded (~6.5 KiB and three fds each). */
+#define MANAGER_SERVERS_KEPT 32
 /* fds kept out of that count: leases, their files, sysfs, the journal. */
 #define MANAGER_RESERVED_FDS 512
 /* A connection that completed no request for this long is closed, unless it is a monitor
@@ -48,7 +53,10 @@ struct bus_input;
 struct connection {
 	struct manager *manager;
 	struct connection *next;
-	sd_bus *bus;
+	int fd;	     /* the client's socket */
+	sd_bus *bus; /* while a request is under way (and for a monitor): connection_attach() */
+	int bus_fd, out_fd;	 /* the server's: it reads the gate's socket, writes a dup of fd */
+	bool unix_fds;		 /* the client negotiated fd passing (told to each new server) */
 	struct bus_input *input; /* the gate every byte from the client passes */
 	sd_event_source *resume; /* while paused: looks again whether the client read */
 	/* sd-bus is driven by these two, not sd_bus_attach_event(): that adds a prepare callback
@@ -75,6 +83,7 @@ struct uid_rate {
 
 struct manager {
 	sd_event *event;
+	sd_id128_t bus_id; /* the server GUID every connection's sd-bus server gives */
 	char *root;
 	char **policy_dirs;
 	struct policy_set *policy;
@@ -87,7 +96,9 @@ struct manager {
 	sd_event_source *idle_timer;   /* closes idle connections */
 	struct connection *connections;
 	size_t n_connections, max_connections;
-	bool trim_pending; /* a connection closed since the last malloc_trim() */
+	size_t n_servers;    /* connections with an sd-bus server attached */
+	size_t servers_kept; /* MANAGER_SERVERS_KEPT (the RPC fuzzer also tries 0) */
+	bool trim_pending;   /* a connection closed since the last malloc_trim() */
 	struct uid_rate rates[MANAGER_RATE_SLOTS]; /* connection rate per uid, the least recent
 						      slot reused */
 	struct lease *leases;
@@ -138,7 +149,7 @@ struct lease;
  * fd), nothing watched. */
 int lease_watch_request(struct lease *l);
 
-/* Bus glue (manager-bus.c): serves one accepted connection. */
+/* connection.c: serves one accepted connection. */
 int connection_new(struct manager *m, int fd);
 void connection_free(struct connection *c);
 /* Closes C soon (not from inside its own callbacks); WHY goes to the log, rate-limited. */
@@ -150,5 +161,7 @@ void connection_output_queued(struct connection *c);
 void manager_reap_connections(struct manager *m, bool idle);
 /* A connection went away: listening resumes if it had stopped for want of fds. */
 void manager_connection_gone(struct manager *m);
-/* Root, or a member of the admin group. */
+/* Bus glue (manager-bus.c). Root, or a member of the admin group. */
 bool connection_is_admin(const struct connection *c);
+/* Registers org.udrv.Manager1 on a connection's BUS, its methods served for C. */
+int manager_bus_add_object(sd_bus *bus, struct connection *c);

@@ -212,6 +212,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, pair) == 0,
 	      "socketpair failed");
 	memset(manager->rates, 0, sizeof(manager->rates)); /* one client, thousands of inputs */
+	/* Half the inputs see a connection lose its server between requests and get a new one
+	 * through the replayed authentication (udrvd does that past MANAGER_SERVERS_KEPT). */
+	manager->servers_kept = mode & 2 ? 0 : MANAGER_SERVERS_KEPT;
 	if (connection_new(manager, pair[0]) < 0) {
 		close(pair[1]);
 		return 0;
