@@ -820,7 +820,8 @@ static int uio_ext_irq_setup(void *b, const struct policy_grant *g, int device_i
 				      ? 0
 				      : (uint32_t)MIN(g->irq_rate_limit, (uint64_t)1000000000),
 	};
-	uint64_t poll_ns = g->poll_interval_usec * 1000;
+	/* Clamped before the multiplication: no wrap into a 10 us poll. */
+	uint64_t poll_ns = MIN(g->poll_interval_usec, (uint64_t)10000000) * 1000;
 
 	*ret = (struct backend_irq){
 		.path = BACKEND_IRQ_KERNEL,
@@ -835,14 +836,15 @@ static int uio_ext_irq_setup(void *b, const struct policy_grant *g, int device_i
 		int r = uio_ext_vectors(u, g, ret);
 
 		if (r < 0)
-			return r;
-		if (r > 0) {
+			ret->why = "the kernel could not set up the vectors (see the log): polling "
+				   "by uio_ext's timer";
+		else if (r > 0) {
 			ret->mode = u->irq_mode =
 				g->interrupts == POLICY_INTERRUPTS_MSIX ? "msix" : "msi";
 			ret->why = "DMA=unsafe: MSI vectors on eventfds from uio_ext";
 			return 0;
-		}
-		ret->why = "the function has no such vectors: polling by uio_ext's timer";
+		} else
+			ret->why = "the function has no such vectors: polling by uio_ext's timer";
 	} else if (g->interrupts == POLICY_INTERRUPTS_MSI ||
 		   g->interrupts == POLICY_INTERRUPTS_MSIX)
 		ret->why = "MSI needs bus mastering, which only DMA=unsafe allows without an "

@@ -138,6 +138,80 @@ static void deal_with_holders(struct lease *l)
 		     policy_file_get_name(l->policy), "after its lease ended");
 }
 
+/* A lease whose backend cut its holders off (uio-ext: every mapping revoked) goes back at once,
+ * with no /proc scan: the holder that just got SIGBUS is still exiting and must not be killed for
+ * it. What no revoke reaches is the function's sysfs files the holder was given (its read-only
+ * config fd): RevokeGracePeriod= later, whoever still holds one of them is dealt with as
+ * StrayHolders= says, unless the function is leased again by then (that lease's end looks). */
+struct holder_sweep {
+	struct holder_sweep *next;
+	struct manager *manager;
+	sd_event_source *timer;
+	char slot[PCI_SLOT_LEN];
+	uid_t uid;
+	bool kill;
+	char *policy;
+};
+
+static void holder_sweep_free(struct holder_sweep *w)
+{
+	struct manager *m = w->manager;
+
+	for (struct holder_sweep **p = &m->sweeps; *p; p = &(*p)->next)
+		if (*p == w) {
+			*p = w->next;
+			break;
+		}
+	sd_event_source_disable_unref(w->timer);
+	free(w->policy);
+	free(w);
+}
+
+void holder_sweeps_free(struct manager *m)
+{
+	while (m->sweeps)
+		holder_sweep_free(m->sweeps);
+}
+
+static int on_holder_sweep(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct holder_sweep *w = userdata;
+	_cleanup_strv_free_ char **paths = NULL;
+
+	if (!manager_find_lease(w->manager, w->slot) &&
+	    holders_paths(w->manager->root, w->slot, NULL, &paths) >= 0)
+		holders_deal(w->manager->root, paths, w->slot, w->kill, w->uid, w->policy,
+			     "after its lease was cut off (it kept the function's sysfs files)");
+	holder_sweep_free(w);
+	return 0;
+}
+
+static void schedule_holder_sweep(struct lease *l)
+{
+	const struct policy_grant *g = policy_file_get_grant(l->policy);
+	struct holder_sweep *w = calloc(1, sizeof(*w));
+
+	if (!w || !(w->policy = strdup(policy_file_get_name(l->policy)))) {
+		free(w);
+		log_oom();
+		return;
+	}
+	w->manager = l->manager;
+	memcpy(w->slot, l->slot, PCI_SLOT_LEN);
+	w->uid = l->uid;
+	w->kill = g->stray_holders == POLICY_STRAY_KILL;
+	if (sd_event_add_time_relative(l->manager->event, &w->timer, CLOCK_MONOTONIC,
+				       MAX(g->revoke_grace_usec, (uint64_t)100000), 0,
+				       on_holder_sweep, w) < 0) {
+		free(w->policy);
+		free(w);
+		return;
+	}
+	(void)sd_event_source_set_description(w->timer, "holder-sweep");
+	w->next = l->manager->sweeps;
+	l->manager->sweeps = w;
+}
+
 static int arm_timer(struct lease *l, uint64_t usec);
 
 #define REVOKE_POLL_USEC (100 * 1000)
@@ -289,6 +363,8 @@ void lease_end(struct lease *l, const char *why)
 		l->ops->forget(l->be);
 	else
 		(void)l->ops->give_back(l->be);
+	if (l->cut_off && !l->device_gone)
+		schedule_holder_sweep(l);
 	policy_file_unref(l->policy);
 	free(l);
 }

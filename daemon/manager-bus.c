@@ -513,9 +513,17 @@ static int method_revoke(sd_bus_message *msg, void *userdata, sd_bus_error *erro
 		if (asprintf(&lease,
 			     "%s the lease on %s held by uid %u (pid %d, %s): tell it, close its "
 			     "ctl, revoke its mappings through %s (it faults from then on), reset "
-			     "and give it back now\n",
+			     "and give it back now; %.1f s later, %s whoever still holds its sysfs "
+			     "files (StrayHolders=, %s)\n",
 			     dry ? "would revoke" : "revoked", slot, (unsigned)l->uid, (int)l->pid,
-			     l->comm, l->ops->driver) < 0)
+			     l->comm, l->ops->driver,
+			     MAX(policy_file_get_grant(l->policy)->revoke_grace_usec,
+				 (uint64_t)100000) /
+				     1e6,
+			     policy_file_get_grant(l->policy)->stray_holders == POLICY_STRAY_KILL
+				     ? "kill"
+				     : "log",
+			     policy_file_get_name(l->policy)) < 0)
 			return -ENOMEM;
 	} else if (l) {
 		const struct policy_grant *g = policy_file_get_grant(l->policy);

@@ -65,6 +65,7 @@ struct manager *manager_free(struct manager *m)
 		return NULL;
 	while (m->leases)
 		lease_end(m->leases, "udrvd is exiting");
+	holder_sweeps_free(m);
 	while (m->connections)
 		connection_free(m->connections);
 	hotplug_stop(m);

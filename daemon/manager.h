@@ -102,6 +102,7 @@ struct manager {
 	struct uid_rate rates[MANAGER_RATE_SLOTS]; /* connection rate per uid, the least recent
 						      slot reused */
 	struct lease *leases;
+	struct holder_sweep *sweeps; /* cut-off leases' late stray-holder scans (lease.c) */
 	struct grant_table grants;
 	char **rejected;     /* policy files the last load rejected outright */
 	gid_t admin_gid;     /* members may use the admin verbs; (gid_t)-1: root only */
@@ -142,6 +143,9 @@ void manager_clear_holders(struct manager *m, const char *slot);
 int hotplug_start(struct manager *m);
 void hotplug_stop(struct manager *m);
 struct lease;
+struct holder_sweep;
+/* Cancels the pending late holder scans (udrvd exits). */
+void holder_sweeps_free(struct manager *m);
 /* Watches the backend's device request eventfd (VFIO fd mode: vfio-pci's), which the kernel
  * signals when the function is being removed (or unbound) and blocks until every device fd is
  * closed. The lease is then revoked: the holder is told, and it, udrvd and StrayHolders= let go

@@ -77,6 +77,10 @@ static int bar_rw(struct udrv_device *dev, bool write, unsigned bar, uint64_t of
 
 	if (fd < 0)
 		return fd;
+	/* uio-ext: a memory BAR is a map of /dev/uioN, whose read() and write() are the interrupt
+	 * count and irqcontrol, not the registers: map it. */
+	if (fd == dev->uio_fd)
+		return -EOPNOTSUPP;
 	if (offset > INT64_MAX)
 		return -EINVAL;
 	at = (off_t)(dev->bar_offset[bar] + offset);
