@@ -118,6 +118,15 @@ class Report:
                                  f"{us(percentile(idirect, p))} root, /dev/uioN + pwrite of config",
                                  ratio(percentile(iu, p), percentile(idirect, p)),
                                  goal50 if p == 50 else "(host preemption)"))
+        if self.have("irqext", "udrv") and self.have("irqext", "direct"):
+            eu, ed = self.get("irqext", "udrv"), self.get("irqext", "direct")
+            for p in (50, 99):
+                rows.append(("2", f"interrupt round trip p{p} on a uio-ext lease: udrv_irq_enable, "
+                             "one write() on the holder's /dev/uioN (edus swapped halfway; lower is better)",
+                             us(percentile(eu, p)),
+                             f"{us(percentile(ed, p))} root on uio_pci_generic, /dev/uioN + pwrite of config",
+                             ratio(percentile(eu, p), percentile(ed, p)),
+                             "≤ 1.05" if p == 50 else "(host preemption)"))
         for variant, how in (("udrv", "udrv_irq_enable"), ("udrv-async", "udrv_irq_enable_async")):
             if self.have("enable", variant) and self.have("enable", "direct"):
                 eu, ed = self.get("enable", variant), self.get("enable", "direct")
