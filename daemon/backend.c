@@ -18,11 +18,6 @@ void backend_holder_done(struct backend_holder *h)
 	closep(&h->pidfd);
 }
 
-bool backend_uio_ext_available(const char *root)
-{
-	return policy_uio_ext_loaded(root);
-}
-
 int backend_select(const char *root, const struct pci_device *dev, const struct policy_grant *g,
 		   const struct backend_ops **ret, const char **ret_why)
 {

@@ -138,6 +138,3 @@ const struct backend_ops *backend_from_record(const char *name);
  * DEV cannot use, with *RET_WHY the user's message. */
 int backend_select(const char *root, const struct pci_device *dev, const struct policy_grant *g,
 		   const struct backend_ops **ret, const char **ret_why);
-
-/* Whether the uio_ext module is usable under ROOT: its driver and its control node exist. */
-bool backend_uio_ext_available(const char *root);
