@@ -3,7 +3,7 @@
 # make check tests (W=1 build and checkpatch --strict; the VM scenario; the udrv-uio-ext-dkms
 # package built by DKMS and loaded in the VM), the VM test program and make bench's uio-ext part.
 check_PROGRAMS += tests/vm/uioext-test
-tests_vm_uioext_test_SOURCES = tests/vm/uioext-test.c
+tests_vm_uioext_test_SOURCES = tests/vm/uioext-test.c tests/vm/uioext-util.c tests/vm/uioext-util.h
 tests_vm_uioext_test_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/uio-ext/include/uapi
 # No sanitizers: it times interrupt round trips against a plain root loop.
 tests_vm_uioext_test_CFLAGS = $(WARN_CFLAGS)

@@ -23,177 +23,11 @@
 
 #include <linux/uio_ext.h>
 
-/* QEMU edu (docs/specs/edu.rst), BAR0, 32-bit registers. */
-enum {
-	EDU_ID = 0x00,
-	EDU_LIVE = 0x04, /* reads back the inverse of what was written */
-	EDU_IRQ_STATUS = 0x24,
-	EDU_IRQ_RAISE = 0x60,
-	EDU_IRQ_ACK = 0x64,
-	EDU_DMA_SRC = 0x80,
-	EDU_DMA_DST = 0x88,
-	EDU_DMA_COUNT = 0x90,
-	EDU_DMA_CMD = 0x98,
-};
-#define EDU_DEV_BUF 0x40000u
-#define EDU_BAR 0x100000u
+#include "uioext-util.h"
+
 /* e1000e (82574) BAR0 registers and its five MSI-X causes (see tests/vm/vfio-msix.c). */
 enum { E1000_ICR = 0xc0, E1000_ICS = 0xc8, E1000_IMS = 0xd0, E1000_IMC = 0xd8, E1000_IVAR = 0xe4 };
 static const uint32_t e1000_causes[] = {0x00100000, 0x00200000, 0x00400000, 0x00800000, 0x01000000};
-
-/* The uapi header's __u64 is unsigned long long: one type for every 64-bit count here. */
-typedef unsigned long long u64;
-
-#define HOLDER_UID 1000
-static unsigned failures;
-static long page_size;
-
-__attribute__((format(printf, 3, 4))) static void result(bool ok, const char *desc, const char *fmt,
-							 ...)
-{
-	va_list ap;
-
-	failures += !ok;
-	/* record_lines shows a FAIL's detail; a PASS's detail follows as a comment line. */
-	if (ok)
-		printf("PASS\t%s\n# %s: ", desc, desc);
-	else
-		printf("FAIL\t%s\t", desc);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-}
-
-__attribute__((format(printf, 1, 2))) static void info(const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("# ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-}
-
-static void die(const char *what)
-{
-	printf("FAIL\t%s\t%s\n", what, strerror(errno));
-	exit(2);
-}
-
-static u64 now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (u64)ts.tv_sec * 1000000000u + (u64)ts.tv_nsec;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	u64 x = *(const u64 *)a, y = *(const u64 *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* ---- control side (root) ---- */
-
-static int ctl_open(unsigned idx)
-{
-	struct uio_ext_attach at = {.uio_index = idx};
-	int fd = open("/dev/" UIO_EXT_CTL_NAME, O_RDWR | O_CLOEXEC);
-
-	if (fd < 0)
-		die("open /dev/uio-ext");
-	if (ioctl(fd, UIO_EXT_ATTACH, &at) < 0)
-		die("UIO_EXT_ATTACH");
-	return fd;
-}
-
-static struct uio_ext_status status_of(int ctl)
-{
-	struct uio_ext_status st;
-
-	if (ioctl(ctl, UIO_EXT_GET_STATUS, &st) < 0)
-		die("UIO_EXT_GET_STATUS");
-	return st;
-}
-
-static void set_irq(int ctl, uint32_t mode, uint32_t rate, u64 poll_ns)
-{
-	struct uio_ext_irq irq = {.mode = mode, .rate_limit = rate, .poll_ns = poll_ns};
-
-	if (ioctl(ctl, UIO_EXT_SET_IRQ, &irq) < 0)
-		die("UIO_EXT_SET_IRQ");
-}
-
-static int uio_open(unsigned idx)
-{
-	char path[32];
-	int fd;
-
-	snprintf(path, sizeof(path), "/dev/uio%u", idx);
-	fd = open(path, O_RDWR);
-	if (fd < 0)
-		die(path);
-	return fd;
-}
-
-/* ---- holder side (uid 1000) ---- */
-
-/* Drops to the holder's uid, keeping only the fds in KEEP (and 0..2). */
-static void become_holder(const int *keep, unsigned n)
-{
-	for (int fd = 3; fd < 1024; fd++) {
-		bool k = false;
-
-		for (unsigned i = 0; i < n; i++)
-			k |= keep[i] == fd;
-		if (!k)
-			close(fd);
-	}
-	if (setgroups(0, NULL) < 0 || setgid(HOLDER_UID) < 0 || setuid(HOLDER_UID) < 0)
-		die("drop to uid 1000");
-	if (getuid() != HOLDER_UID || geteuid() != HOLDER_UID)
-		die("still privileged");
-}
-
-static volatile uint32_t *map_region(int fd, unsigned map, size_t len)
-{
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)map * page_size);
-
-	return p == MAP_FAILED ? NULL : p;
-}
-
-/* One INTx round trip on edu: raise, wait for the UIO event, ack, unmask with write(1). */
-static int edu_roundtrip(int fd, volatile uint32_t *r)
-{
-	uint32_t n, one = 1;
-
-	r[EDU_IRQ_RAISE / 4] = 1;
-	if (read(fd, &n, 4) != 4)
-		return -errno;
-	if (!(r[EDU_IRQ_STATUS / 4] & 1))
-		return -EPROTO;
-	r[EDU_IRQ_ACK / 4] = 1;
-	if (write(fd, &one, 4) != 4)
-		return -errno;
-	return 0;
-}
-
-/* Waits for a child; returns its status as "exit code", or 128+signal. */
-static int reap(pid_t pid)
-{
-	int st;
-
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
 
 /* ---- roundtrip ---- */
 
@@ -605,20 +439,6 @@ static int cmd_revoke_asleep(unsigned idx)
 
 /* ---- holder killed, no broker ---- */
 
-static uint16_t config_command(const char *slot)
-{
-	char path[128];
-	uint16_t cmd = 0xffff;
-	int fd;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", slot);
-	fd = open(path, O_RDONLY);
-	if (fd < 0 || pread(fd, &cmd, 2, 4) != 2)
-		die(path);
-	close(fd);
-	return cmd;
-}
-
 static int cmd_kill(unsigned idx, const char *slot)
 {
 	int ctl = ctl_open(idx), fd = uio_open(idx), ready[2], out[2];
@@ -874,17 +694,6 @@ static int cmd_race(unsigned idx, unsigned rounds)
 }
 
 /* ---- unbind while mapped ---- */
-
-static int write_file(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY), ok;
-
-	if (fd < 0)
-		return -errno;
-	ok = write(fd, s, strlen(s)) == (ssize_t)strlen(s);
-	close(fd);
-	return ok ? 0 : -EIO;
-}
 
 static int cmd_unbind(unsigned idx, const char *slot)
 {
