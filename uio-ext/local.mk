@@ -8,9 +8,18 @@ tests_vm_uioext_test_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/uio-ext/include/u
 # No sanitizers: it times interrupt round trips against a plain root loop.
 tests_vm_uioext_test_CFLAGS = $(WARN_CFLAGS)
 tests_vm_uioext_test_LDFLAGS =
-uioext_tests = tests/vm/uioext-build.sh tests/vm/uioext-noiommu.sh tests/vm/uioext-dkms.sh
+# The defects of issue 19 as an attacker reaches them (tests/vm/uioext-attack.scenario, 2 vCPUs).
+check_PROGRAMS += tests/vm/uioext-attack
+tests_vm_uioext_attack_SOURCES = tests/vm/uioext-attack.c tests/vm/uioext-util.c \
+	tests/vm/uioext-util.h
+tests_vm_uioext_attack_CPPFLAGS = $(tests_vm_uioext_test_CPPFLAGS)
+tests_vm_uioext_attack_CFLAGS = $(WARN_CFLAGS) -pthread
+tests_vm_uioext_attack_LDFLAGS = -pthread
+uioext_tests = tests/vm/uioext-build.sh tests/vm/uioext-noiommu.sh tests/vm/uioext-dkms.sh \
+	tests/vm/uioext-attack-noiommu.sh
 TESTS += $(uioext_tests)
 EXTRA_DIST += $(uioext_tests) tests/vm/uioext.scenario tests/vm/uioext-dkms.scenario \
+	tests/vm/uioext-attack.scenario \
 	uio-ext/uio-ext.c uio-ext/Kbuild uio-ext/Makefile uio-ext/dkms.conf \
 	uio-ext/include/uapi/linux/uio_ext.h uio-ext/build-module uio-ext/fetch-checkpatch
 CLEAN_DIRS += uio-ext/kbuild tests/vm/uioext-dkms

@@ -4,17 +4,25 @@
  * with revocable BAR mappings, rate-limited INTx unmasking through irqcontrol, polling,
  * MSI/MSI-X eventfds, coherent DMA buffers and a reset whenever the device is idle.
  *
- * LOCKING (outermost first; a lock is only ever taken after those above it)
+ * LOCKING
+ *
+ * A lock is only ever taken while holding locks listed above it, never one listed below:
  *
  *   device_lock (driver core: probe, remove)
- *   uio_device.info_lock (UIO core: open, release, mmap, irqcontrol callbacks)
- *   mmap_lock (mm: mmap callback, fault handler)
- *   uioext_devs_lock (list of devices, attach)
- *   uioext_dev.lock (mutex: opens, interrupt mode, vectors, DMA, revoke)
- *   uioext_dev.rev (rw_semaphore: revoked, mapping, DMA buffer list)
- *   i_mmap_rwsem and page table locks (mm, inside unmap_mapping_range)
- *   uioext_dev.irq_lock (spinlock, irqsave: INTx mask state, deferred unmask)
+ *   mmap_lock (mm: the mmap callback, faults, VMA open and close)
+ *   uio_device.info_lock (UIO core: open, release, mmap and irqcontrol callbacks, and
+ *                         uio_unregister_device() in .remove, under device_lock)
+ *   uioext_dev.lock (mutex: opens, interrupt mode, vectors, DMA, revoke, reset)
+ *   uioext_dev.rev (rw_semaphore: revoked, the mapped address_spaces, the DMA buffers)
+ *   i_mmap_rwsem and page table locks (mm, inside unmap_mapping_range())
+ *   uioext_dev.irq_lock (spinlock, irqsave: INTx state, and every write of Command)
  *   pci_lock (PCI core, inside config accessors)
+ *
+ * uioext_devs_lock is taken with none of these held and takes none of them.
+ *
+ * No user memory is touched under uioext_dev.lock or anything below it: a fault in
+ * copy_to_user() takes mmap_lock, which sits above it. The control ioctl copies its
+ * argument in before it takes the lock and out after it has dropped it.
  *
  * The fault handler holds mmap_lock and takes rev for reading; revoke takes rev for
  * writing and zaps through i_mmap_rwsem without mmap_lock, so the two never invert.
@@ -22,6 +30,13 @@
  * waits for info_lock in uio_unregister_device(): release therefore only try-locks
  * the device (pci_dev_trylock) for its reset. The hrtimer and interrupt handlers
  * take irq_lock alone. A timer is only cancelled without irq_lock held.
+ *
+ * Command is read-modify-written by the INTx paths (the holder's irqcontrol, the
+ * interrupt handler, the unmask timer) and by the control paths (bus mastering): each
+ * such update is made whole under irq_lock, so that none of them writes back a stale
+ * bus master bit. The writes outside irq_lock (the reset and its restore, the PCI
+ * core's MSI enable and disable) run under uioext_dev.lock, as every change of the bus
+ * master bit does, so they cannot undo one either.
  */
 
 #include <linux/dma-mapping.h>
@@ -75,6 +90,18 @@ struct uioext_buf {
 	bool dead;			/* given back: unmapped, freed at quiesce */
 };
 
+/*
+ * An address_space (the inode of a /dev/uioN node: devtmpfs, or one made with mknod
+ * elsewhere) through which the device is mapped, counted by its live VMAs. Those VMAs
+ * hold their files, so the inode and its filesystem outlive the entry; nothing here
+ * holds them beyond that (an inode reference would outlive an unmounted filesystem).
+ */
+struct uioext_mref {
+	struct list_head node;
+	struct address_space *mapping;
+	unsigned long vmas;
+};
+
 struct uioext_vec {
 	struct uioext_dev *ud;
 	struct eventfd_ctx *trigger;
@@ -109,12 +136,12 @@ struct uioext_dev {
 	u64 dma_limit, dma_used;
 	unsigned long dma_next;		/* next unused page of the "dma" map */
 
-	struct rw_semaphore rev;	/* protects revoked, mapping, bufs */
+	struct rw_semaphore rev;	/* protects revoked, mrefs, bufs */
 	bool revoked;
-	struct address_space *mapping;	/* of the /dev/uioN inode, pinned */
+	struct list_head mrefs;		/* struct uioext_mref: where the device is mapped */
 	struct list_head bufs;
 
-	spinlock_t irq_lock;		/* protects the INTx state below */
+	spinlock_t irq_lock;		/* protects the INTx state below, serializes Command */
 	bool intx_on;			/* INTx in use: handler acts, unmasks allowed */
 	bool unmask_pending;
 	bool in_storm;
@@ -133,8 +160,7 @@ static void uioext_free(struct kref *kref)
 {
 	struct uioext_dev *ud = container_of(kref, struct uioext_dev, kref);
 
-	if (ud->mapping)
-		iput(ud->mapping->host);
+	WARN_ON_ONCE(!list_empty(&ud->mrefs));
 	pci_dev_put(ud->pdev);
 	kfree(ud->saved);
 	kfree(ud);
@@ -149,6 +175,42 @@ static void uioext_notify(struct uioext_dev *ud)
 {
 	atomic64_inc(&ud->n_events);
 	uio_event_notify(&ud->info);
+}
+
+/* ---- Command ---------------------------------------------------------------- */
+
+/* Clears and sets bits of Command in one read-modify-write. Called with irq_lock held. */
+static void uioext_cmd_update_locked(struct uioext_dev *ud, u16 clear, u16 set)
+{
+	u16 old, cmd;
+
+	pci_read_config_word(ud->pdev, PCI_COMMAND, &old);
+	cmd = (old & ~clear) | set;
+	if (cmd != old)
+		pci_write_config_word(ud->pdev, PCI_COMMAND, cmd);
+}
+
+static void uioext_intx_disable(struct uioext_dev *ud)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&ud->irq_lock, flags);
+	uioext_cmd_update_locked(ud, 0, PCI_COMMAND_INTX_DISABLE);
+	spin_unlock_irqrestore(&ud->irq_lock, flags);
+}
+
+/* Turns bus mastering on or off. Called with lock held (see LOCKING). */
+static void uioext_master(struct uioext_dev *ud, bool on)
+{
+	unsigned long flags;
+
+	lockdep_assert_held(&ud->lock);
+	spin_lock_irqsave(&ud->irq_lock, flags);
+	if (on)
+		pci_set_master(ud->pdev);
+	else
+		pci_clear_master(ud->pdev);
+	spin_unlock_irqrestore(&ud->irq_lock, flags);
 }
 
 /* ---- INTx ---------------------------------------------------------------- */
@@ -234,7 +296,7 @@ static void uioext_intx_mask(struct uioext_dev *ud)
 
 	spin_lock_irqsave(&ud->irq_lock, flags);
 	ud->unmask_pending = false;
-	pci_intx(ud->pdev, 0);
+	uioext_cmd_update_locked(ud, 0, PCI_COMMAND_INTX_DISABLE);
 	spin_unlock_irqrestore(&ud->irq_lock, flags);
 }
 
@@ -266,7 +328,11 @@ static irqreturn_t uioext_vec_handler(int irq, void *arg)
 	return IRQ_HANDLED;
 }
 
-/* Frees the vectors and their eventfds. Called with lock held. */
+/*
+ * Frees the vectors and their eventfds, leaving INTx masked: disabling MSI or MSI-X
+ * clears DisINTx (pci_intx_for_msi()), and no handler is there for INTx. Called with
+ * lock held.
+ */
 static void uioext_vecs_free(struct uioext_dev *ud)
 {
 	unsigned int i;
@@ -280,6 +346,7 @@ static void uioext_vecs_free(struct uioext_dev *ud)
 			eventfd_ctx_put(ud->vecs[i].trigger);
 	}
 	pci_free_irq_vectors(ud->pdev);
+	uioext_intx_disable(ud);
 	kfree(ud->vecs);
 	ud->vecs = NULL;
 	ud->nvecs = 0;
@@ -299,7 +366,7 @@ static void uioext_irq_silence(struct uioext_dev *ud)
 	spin_lock_irqsave(&ud->irq_lock, flags);
 	ud->intx_on = false;
 	ud->unmask_pending = false;
-	pci_intx(ud->pdev, 0);
+	uioext_cmd_update_locked(ud, 0, PCI_COMMAND_INTX_DISABLE);
 	spin_unlock_irqrestore(&ud->irq_lock, flags);
 	hrtimer_cancel(&ud->unmask_timer);
 	hrtimer_cancel(&ud->poll_timer);
@@ -337,7 +404,7 @@ static int uioext_irq_start(struct uioext_dev *ud)
 		ud->intx_on = true;
 		ud->in_storm = false;
 		ud->next_unmask = ktime_get();
-		pci_intx(ud->pdev, 1);
+		uioext_cmd_update_locked(ud, PCI_COMMAND_INTX_DISABLE, 0);
 		spin_unlock_irqrestore(&ud->irq_lock, flags);
 		break;
 	case UIO_EXT_IRQ_POLL:
@@ -355,11 +422,16 @@ static int uioext_irq_start(struct uioext_dev *ud)
 
 /* ---- Revocation, reset, quiesce ----------------------------------------------- */
 
-/* Removes every user mapping of the device. Called with rev held for writing. */
-static void uioext_zap_locked(struct uioext_dev *ud)
+/*
+ * Removes the user mappings of @len bytes at @start of the device's file offsets (0: to
+ * the end), through every inode it is mapped by. Called with rev held for writing.
+ */
+static void uioext_zap_locked(struct uioext_dev *ud, loff_t start, loff_t len)
 {
-	if (ud->mapping)
-		unmap_mapping_range(ud->mapping, 0, 0, 1);
+	struct uioext_mref *m;
+
+	list_for_each_entry(m, &ud->mrefs, node)
+		unmap_mapping_range(m->mapping, start, len, 1);
 }
 
 /* Called with lock held. */
@@ -367,11 +439,11 @@ static void uioext_revoke_locked(struct uioext_dev *ud)
 {
 	down_write(&ud->rev);
 	ud->revoked = true;
-	uioext_zap_locked(ud);
+	uioext_zap_locked(ud, 0, 0);
 	up_write(&ud->rev);
 	atomic64_inc(&ud->n_revokes);
 	uioext_irq_silence(ud);
-	pci_clear_master(ud->pdev);
+	uioext_master(ud, false);
 	ud->dma_allowed = false;
 	/* A holder asleep in read() or poll() wakes, touches the device and gets SIGBUS. */
 	if (ud->opens)
@@ -386,16 +458,19 @@ static void uioext_revoke_locked(struct uioext_dev *ud)
 static int uioext_reset(struct uioext_dev *ud, bool dev_locked)
 {
 	struct pci_dev *pdev = ud->pdev;
+	unsigned long flags;
 	int ret;
 
-	pci_clear_master(pdev);
+	uioext_master(ud, false);
 	if (!dev_locked && !pci_dev_trylock(pdev)) {
 		atomic64_inc(&ud->n_reset_errors);
 		ret = -EAGAIN;
 		goto restore;
 	}
 	/* Decoding and bus mastering off during the reset, as the PCI core does. */
+	spin_lock_irqsave(&ud->irq_lock, flags);
 	pci_write_config_word(pdev, PCI_COMMAND, PCI_COMMAND_INTX_DISABLE);
+	spin_unlock_irqrestore(&ud->irq_lock, flags);
 	ret = __pci_reset_function_locked(pdev);
 	if (ret)
 		atomic64_inc(&ud->n_reset_errors);
@@ -419,7 +494,7 @@ static void uioext_bufs_free(struct uioext_dev *ud)
 	struct uioext_buf *b, *tmp;
 
 	down_write(&ud->rev);
-	uioext_zap_locked(ud);
+	uioext_zap_locked(ud, 0, 0);
 	list_for_each_entry_safe(b, tmp, &ud->bufs, node) {
 		list_del(&b->node);
 		dma_free_coherent(&ud->pdev->dev, b->size, b->cpu, b->bus);
@@ -446,7 +521,7 @@ static int uioext_quiesce(struct uioext_dev *ud, bool dev_locked)
 	int ret;
 
 	uioext_irq_stop(ud);
-	pci_clear_master(ud->pdev);
+	uioext_master(ud, false);
 	ud->dma_allowed = false;
 	ret = uioext_reset(ud, dev_locked);
 	uioext_bufs_free(ud);
@@ -508,16 +583,49 @@ static int uioext_irqcontrol(struct uio_info *info, s32 on)
 
 /* ---- Mappings ---------------------------------------------------------------- */
 
+/* The entry for @mapping, or NULL. Called with rev held. */
+static struct uioext_mref *uioext_mref_find(struct uioext_dev *ud, struct address_space *mapping)
+{
+	struct uioext_mref *m;
+
+	list_for_each_entry(m, &ud->mrefs, node)
+		if (m->mapping == mapping)
+			return m;
+	return NULL;
+}
+
+/* A VMA copied by fork() or split: one more of its address_space. */
 static void uioext_vm_open(struct vm_area_struct *vma)
 {
 	struct uioext_dev *ud = vma->vm_private_data;
+	struct uioext_mref *m;
 
 	kref_get(&ud->kref);
+	down_write(&ud->rev);
+	m = uioext_mref_find(ud, vma->vm_file->f_mapping);
+	if (!WARN_ON_ONCE(!m))
+		m->vmas++;
+	up_write(&ud->rev);
 }
 
+/*
+ * Called once the VMA's page table entries are gone and it has left the i_mmap tree,
+ * before its file is put: the last VMA of an address_space drops the entry while the
+ * inode still lives.
+ */
 static void uioext_vm_close(struct vm_area_struct *vma)
 {
-	uioext_put(vma->vm_private_data);
+	struct uioext_dev *ud = vma->vm_private_data;
+	struct uioext_mref *m;
+
+	down_write(&ud->rev);
+	m = uioext_mref_find(ud, vma->vm_file->f_mapping);
+	if (!WARN_ON_ONCE(!m) && --m->vmas == 0) {
+		list_del(&m->node);
+		kfree(m);
+	}
+	up_write(&ud->rev);
+	uioext_put(ud);
 }
 
 static bool uioext_in_hole(struct uioext_dev *ud, int bar, unsigned long page)
@@ -592,21 +700,34 @@ static int uioext_mmap(struct uio_info *info, struct vm_area_struct *vma)
 	struct uioext_dev *ud = info->priv;
 	struct address_space *mapping = vma->vm_file->f_mapping;
 	unsigned long mi = vma->vm_pgoff;
+	struct uioext_mref *m, *new;
 	int ret = 0;
 
 	if (is_cow_mapping(vma->vm_flags))
 		return -EINVAL;
+	new = kzalloc(sizeof(*new), GFP_KERNEL);
+	if (!new)
+		return -ENOMEM;
 	down_write(&ud->rev);
 	if (ud->revoked) {
 		ret = -EPERM;
-	} else if (!ud->mapping) {
-		ihold(mapping->host);
-		ud->mapping = mapping;
-	} else if (ud->mapping != mapping) {
-		/* Opened through another inode: it could not be revoked. */
-		ret = -EXDEV;
+		goto out;
 	}
+	/*
+	 * Every inode the device is mapped through is zapped on revoke; the VMA joins its
+	 * i_mmap tree only after this returns, which is why pages come from faults.
+	 */
+	m = uioext_mref_find(ud, mapping);
+	if (!m) {
+		m = new;
+		new = NULL;
+		m->mapping = mapping;
+		list_add_tail(&m->node, &ud->mrefs);
+	}
+	m->vmas++;
+out:
 	up_write(&ud->rev);
+	kfree(new);
 	if (ret)
 		return ret;
 
@@ -622,14 +743,26 @@ static int uioext_mmap(struct uio_info *info, struct vm_area_struct *vma)
 
 /* ---- Control device ---------------------------------------------------------- */
 
-static int uioext_set_irq(struct uioext_dev *ud, struct uio_ext_irq __user *arg)
-{
-	struct uio_ext_irq req;
-	int ret = 0;
+/*
+ * The largest DMA buffer: what the page allocator hands out in one piece. Larger ones
+ * would need several pieces, which a device addressing one buffer cannot use.
+ */
+#define UIOEXT_DMA_BUF_MAX	((size_t)MAX_ORDER_NR_PAGES << PAGE_SHIFT)
 
-	if (copy_from_user(&req, arg, sizeof(req)))
-		return -EFAULT;
-	switch (req.mode) {
+/* An ioctl's argument, in kernel memory: copied in before lock is taken, out after. */
+union uioext_ioc_arg {
+	struct uio_ext_irq irq;
+	struct uio_ext_vectors vectors;
+	struct uio_ext_dma dma;
+	struct uio_ext_dma_buf buf;
+	struct uio_ext_status status;
+	u32 on;
+	u64 offset;
+};
+
+static int uioext_set_irq(struct uioext_dev *ud, const struct uio_ext_irq *req)
+{
+	switch (req->mode) {
 	case UIO_EXT_IRQ_NONE:
 		break;
 	case UIO_EXT_IRQ_INTX:
@@ -637,60 +770,49 @@ static int uioext_set_irq(struct uioext_dev *ud, struct uio_ext_irq __user *arg)
 			return -ENODEV;
 		break;
 	case UIO_EXT_IRQ_POLL:
-		if (req.poll_ns < UIOEXT_POLL_MIN_NS || req.poll_ns > UIOEXT_POLL_MAX_NS)
+		if (req->poll_ns < UIOEXT_POLL_MIN_NS || req->poll_ns > UIOEXT_POLL_MAX_NS)
 			return -ERANGE;
 		break;
 	default:
 		return -EINVAL;
 	}
-	if (req.rate_limit > NSEC_PER_SEC)
+	if (req->rate_limit > NSEC_PER_SEC)
 		return -ERANGE;
 	uioext_irq_stop(ud);
-	WRITE_ONCE(ud->mode, req.mode);
-	ud->rate_limit = req.rate_limit;
-	ud->poll_ns = req.poll_ns;
+	WRITE_ONCE(ud->mode, req->mode);
+	ud->rate_limit = req->rate_limit;
+	ud->poll_ns = req->poll_ns;
 	if (ud->opens && !ud->revoked)
-		ret = uioext_irq_start(ud);
-	return ret;
+		return uioext_irq_start(ud);
+	return 0;
 }
 
-static int uioext_set_vectors(struct uioext_dev *ud, struct uio_ext_vectors __user *arg)
+/* @fds: the eventfds, already copied in. */
+static int uioext_set_vectors(struct uioext_dev *ud, const struct uio_ext_vectors *req,
+			      const s32 *fds)
 {
-	struct uio_ext_vectors req;
 	struct uioext_vec *vecs;
-	s32 fds[UIO_EXT_MAX_VECTORS];
 	unsigned int i, flags;
 	int ret;
 
-	if (copy_from_user(&req, arg, sizeof(req)))
-		return -EFAULT;
-	if (req.type == UIO_EXT_IRQ_MSI)
-		flags = PCI_IRQ_MSI;
-	else if (req.type == UIO_EXT_IRQ_MSIX)
-		flags = PCI_IRQ_MSIX;
-	else
-		return -EINVAL;
-	if (req.count > UIO_EXT_MAX_VECTORS)
-		return -E2BIG;
+	flags = req->type == UIO_EXT_IRQ_MSI ? PCI_IRQ_MSI : PCI_IRQ_MSIX;
 	if (!ud->dma_allowed)
 		return -EPERM;	/* an MSI is a DMA write */
 	if (!ud->opens || ud->revoked)
 		return -ENODEV;
-	if (copy_from_user(fds, u64_to_user_ptr(req.fds), req.count * sizeof(fds[0])))
-		return -EFAULT;
 
 	uioext_irq_stop(ud);
 	WRITE_ONCE(ud->mode, UIO_EXT_IRQ_NONE);
 	ret = uioext_irq_start(ud);
-	if (ret || !req.count)
+	if (ret || !req->count)
 		return ret;
 
-	vecs = kcalloc(req.count, sizeof(*vecs), GFP_KERNEL);
+	vecs = kcalloc(req->count, sizeof(*vecs), GFP_KERNEL);
 	if (!vecs)
 		return -ENOMEM;
 	ud->vecs = vecs;
-	ud->nvecs = req.count;
-	for (i = 0; i < req.count; i++) {
+	ud->nvecs = req->count;
+	for (i = 0; i < req->count; i++) {
 		vecs[i].ud = ud;
 		vecs[i].trigger = eventfd_ctx_fdget(fds[i]);
 		if (IS_ERR(vecs[i].trigger)) {
@@ -699,11 +821,11 @@ static int uioext_set_vectors(struct uioext_dev *ud, struct uio_ext_vectors __us
 			goto err_free;
 		}
 	}
-	ret = pci_alloc_irq_vectors(ud->pdev, req.count, req.count, flags);
+	ret = pci_alloc_irq_vectors(ud->pdev, req->count, req->count, flags);
 	if (ret < 0)
 		goto err_free;
-	pci_set_master(ud->pdev);
-	for (i = 0; i < req.count; i++) {
+	uioext_master(ud, true);
+	for (i = 0; i < req->count; i++) {
 		snprintf(vecs[i].name, sizeof(vecs[i].name), "%s[%u]", ud->name, i);
 		ret = request_irq(pci_irq_vector(ud->pdev, i), uioext_vec_handler, 0,
 				  vecs[i].name, &vecs[i]);
@@ -711,7 +833,7 @@ static int uioext_set_vectors(struct uioext_dev *ud, struct uio_ext_vectors __us
 			goto err_free;
 		vecs[i].irq = pci_irq_vector(ud->pdev, i);
 	}
-	WRITE_ONCE(ud->mode, req.type);
+	WRITE_ONCE(ud->mode, req->type);
 	return 0;
 
 err_free:
@@ -719,121 +841,97 @@ err_free:
 	return ret;
 }
 
-static int uioext_set_dma(struct uioext_dev *ud, struct uio_ext_dma __user *arg)
+static int uioext_set_dma(struct uioext_dev *ud, const struct uio_ext_dma *req)
 {
-	struct uio_ext_dma req;
 	int ret;
 
-	if (copy_from_user(&req, arg, sizeof(req)))
-		return -EFAULT;
-	if (req.mask_bits && (req.mask_bits < 24 || req.mask_bits > 64))
+	if (req->mask_bits && (req->mask_bits < 24 || req->mask_bits > 64))
 		return -EINVAL;
-	if (req.limit > (u64)ud->dma_pages << PAGE_SHIFT)
+	if (req->limit > (u64)ud->dma_pages << PAGE_SHIFT)
 		return -ERANGE;
-	if (!req.allow) {
-		pci_clear_master(ud->pdev);
+	if (!req->allow) {
+		uioext_master(ud, false);
 		ud->dma_allowed = false;
 		return 0;
 	}
 	if (ud->dma_map == UIOEXT_NO_MAP)
 		return -EOPNOTSUPP;
-	if (req.mask_bits) {
-		ret = dma_set_mask_and_coherent(&ud->pdev->dev, DMA_BIT_MASK(req.mask_bits));
+	if (req->mask_bits) {
+		ret = dma_set_mask_and_coherent(&ud->pdev->dev, DMA_BIT_MASK(req->mask_bits));
 		if (ret)
 			return ret;
 	}
-	ud->dma_limit = req.limit;
+	ud->dma_limit = req->limit;
 	ud->dma_allowed = true;
 	return 0;
 }
 
-static int uioext_set_master(struct uioext_dev *ud, u32 __user *arg)
+static int uioext_set_master(struct uioext_dev *ud, u32 on)
 {
-	u32 on;
-
-	if (get_user(on, arg))
-		return -EFAULT;
 	if (!on) {
-		pci_clear_master(ud->pdev);
+		uioext_master(ud, false);
 		return 0;
 	}
 	if (!ud->dma_allowed)
 		return -EPERM;
 	if (!ud->opens || ud->revoked)
 		return -ENODEV;
-	pci_set_master(ud->pdev);
+	uioext_master(ud, true);
 	return 0;
 }
 
-static int uioext_dma_alloc(struct uioext_dev *ud, struct uio_ext_dma_buf __user *arg)
+static int uioext_dma_alloc(struct uioext_dev *ud, struct uio_ext_dma_buf *req)
 {
-	struct uio_ext_dma_buf req;
 	struct uioext_buf *b;
 	size_t size;
-	int ret;
 
-	if (copy_from_user(&req, arg, sizeof(req)))
-		return -EFAULT;
 	if (!ud->dma_allowed)
 		return -EPERM;
-	if (!req.size || req.size > (u64)ud->dma_pages << PAGE_SHIFT)
+	if (!req->size)
 		return -EINVAL;
-	size = PAGE_ALIGN(req.size);
+	if (req->size > UIOEXT_DMA_BUF_MAX)
+		return -E2BIG;
+	size = PAGE_ALIGN(req->size);
 	if (ud->dma_used + size > ud->dma_limit ||
 	    ud->dma_next + (size >> PAGE_SHIFT) > ud->dma_pages)
 		return -ENOSPC;
 	b = kzalloc(sizeof(*b), GFP_KERNEL);
 	if (!b)
 		return -ENOMEM;
-	b->cpu = dma_alloc_coherent(&ud->pdev->dev, size, &b->bus, GFP_KERNEL);
+	/* No warning when memory is too fragmented for the buffer: the caller hears ENOMEM. */
+	b->cpu = dma_alloc_coherent(&ud->pdev->dev, size, &b->bus, GFP_KERNEL | __GFP_NOWARN);
 	if (!b->cpu) {
-		ret = -ENOMEM;
-		goto err_free;
+		kfree(b);
+		return -ENOMEM;
 	}
 	b->size = size;
 	b->page = ud->dma_next;
-
-	req.offset = (u64)b->page << PAGE_SHIFT;
-	req.bus_addr = b->bus;
-	req.map_index = ud->dma_map;
-	req.pad = 0;
-	if (copy_to_user(arg, &req, sizeof(req))) {
-		ret = -EFAULT;
-		goto err_dma;
-	}
 	down_write(&ud->rev);
 	list_add_tail(&b->node, &ud->bufs);
 	up_write(&ud->rev);
 	ud->dma_next += size >> PAGE_SHIFT;
 	ud->dma_used += size;
-	return 0;
 
-err_dma:
-	dma_free_coherent(&ud->pdev->dev, size, b->cpu, b->bus);
-err_free:
-	kfree(b);
-	return ret;
+	req->offset = (u64)b->page << PAGE_SHIFT;
+	req->bus_addr = b->bus;
+	req->map_index = ud->dma_map;
+	req->pad = 0;
+	return 0;
 }
 
 /* Unmaps a buffer now; its memory is freed once the device is quiesced. */
-static int uioext_dma_free(struct uioext_dev *ud, u64 __user *arg)
+static int uioext_dma_free(struct uioext_dev *ud, u64 offset)
 {
 	struct uioext_buf *b;
-	u64 offset;
 	int ret = -ENOENT;
 
-	if (get_user(offset, arg))
-		return -EFAULT;
 	down_write(&ud->rev);
 	list_for_each_entry(b, &ud->bufs, node) {
 		if (b->dead || (u64)b->page << PAGE_SHIFT != offset)
 			continue;
 		b->dead = true;
-		if (ud->mapping)
-			unmap_mapping_range(ud->mapping,
-					    (loff_t)(((u64)ud->dma_map << UIOEXT_MAP_SHIFT) +
-						     b->page) << PAGE_SHIFT,
-					    b->size, 1);
+		uioext_zap_locked(ud, (loff_t)(((u64)ud->dma_map << UIOEXT_MAP_SHIFT) +
+					       b->page) << PAGE_SHIFT, b->size);
 		ret = 0;
 		break;
 	}
@@ -841,41 +939,40 @@ static int uioext_dma_free(struct uioext_dev *ud, u64 __user *arg)
 	return ret;
 }
 
-static int uioext_status(struct uioext_dev *ud, struct uio_ext_status __user *arg)
+static void uioext_status(struct uioext_dev *ud, struct uio_ext_status *st)
 {
-	struct uio_ext_status st = {};
 	struct uioext_buf *b;
 	u16 cmd = 0;
 
+	memset(st, 0, sizeof(*st));
 	pci_read_config_word(ud->pdev, PCI_COMMAND, &cmd);
-	st.uio_index = ud->info.uio_dev->minor;
-	st.flags = (ud->revoked ? UIO_EXT_F_REVOKED : 0) |
-		   (ud->dma_allowed ? UIO_EXT_F_DMA : 0) |
-		   (cmd & PCI_COMMAND_MASTER ? UIO_EXT_F_MASTER : 0) |
-		   (cmd & PCI_COMMAND_INTX_DISABLE ? UIO_EXT_F_INTX_MASKED : 0) |
-		   (ud->intx_ok ? UIO_EXT_F_INTX_OK : 0);
-	st.opens = ud->opens;
-	st.mode = ud->mode;
-	st.rate_limit = ud->rate_limit;
-	st.vectors = ud->nvecs;
-	st.poll_ns = ud->poll_ns;
-	st.irqs = atomic64_read(&ud->n_irqs);
-	st.events = atomic64_read(&ud->n_events);
-	st.unmasks = atomic64_read(&ud->n_unmasks);
-	st.deferred = atomic64_read(&ud->n_deferred);
-	st.storms = atomic64_read(&ud->n_storms);
-	st.revokes = atomic64_read(&ud->n_revokes);
-	st.resets = atomic64_read(&ud->n_resets);
-	st.reset_errors = atomic64_read(&ud->n_reset_errors);
-	st.dma_used = ud->dma_used;
-	st.dma_limit = ud->dma_limit;
-	st.dma_window = (u64)ud->dma_pages << PAGE_SHIFT;
-	st.dma_map = ud->dma_map;
+	st->uio_index = ud->info.uio_dev->minor;
+	st->flags = (ud->revoked ? UIO_EXT_F_REVOKED : 0) |
+		    (ud->dma_allowed ? UIO_EXT_F_DMA : 0) |
+		    (cmd & PCI_COMMAND_MASTER ? UIO_EXT_F_MASTER : 0) |
+		    (cmd & PCI_COMMAND_INTX_DISABLE ? UIO_EXT_F_INTX_MASKED : 0) |
+		    (ud->intx_ok ? UIO_EXT_F_INTX_OK : 0);
+	st->opens = ud->opens;
+	st->mode = ud->mode;
+	st->rate_limit = ud->rate_limit;
+	st->vectors = ud->nvecs;
+	st->poll_ns = ud->poll_ns;
+	st->irqs = atomic64_read(&ud->n_irqs);
+	st->events = atomic64_read(&ud->n_events);
+	st->unmasks = atomic64_read(&ud->n_unmasks);
+	st->deferred = atomic64_read(&ud->n_deferred);
+	st->storms = atomic64_read(&ud->n_storms);
+	st->revokes = atomic64_read(&ud->n_revokes);
+	st->resets = atomic64_read(&ud->n_resets);
+	st->reset_errors = atomic64_read(&ud->n_reset_errors);
+	st->dma_used = ud->dma_used;
+	st->dma_limit = ud->dma_limit;
+	st->dma_window = (u64)ud->dma_pages << PAGE_SHIFT;
+	st->dma_map = ud->dma_map;
 	down_read(&ud->rev);
 	list_for_each_entry(b, &ud->bufs, node)
-		st.dma_buffers++;
+		st->dma_buffers++;
 	up_read(&ud->rev);
-	return copy_to_user(arg, &st, sizeof(st)) ? -EFAULT : 0;
 }
 
 static int uioext_attach(struct file *file, struct uio_ext_attach __user *arg)
@@ -906,14 +1003,67 @@ out:
 	return ret;
 }
 
+/* Runs one command on the device, with its argument in kernel memory. Called with lock held. */
+static int uioext_ctl_locked(struct uioext_dev *ud, unsigned int cmd, union uioext_ioc_arg *a,
+			     const s32 *fds)
+{
+	if (ud->removed)
+		return -ENODEV;
+	switch (cmd) {
+	case UIO_EXT_REVOKE:
+		uioext_revoke_locked(ud);
+		return 0;
+	case UIO_EXT_GRANT:
+		if (ud->opens)
+			return -EBUSY;
+		down_write(&ud->rev);
+		ud->revoked = false;
+		up_write(&ud->rev);
+		return 0;
+	case UIO_EXT_SET_IRQ:
+		return uioext_set_irq(ud, &a->irq);
+	case UIO_EXT_SET_VECTORS:
+		return uioext_set_vectors(ud, &a->vectors, fds);
+	case UIO_EXT_SET_DMA:
+		return uioext_set_dma(ud, &a->dma);
+	case UIO_EXT_SET_MASTER:
+		return uioext_set_master(ud, a->on);
+	case UIO_EXT_DMA_ALLOC:
+		return uioext_dma_alloc(ud, &a->buf);
+	case UIO_EXT_DMA_FREE:
+		return uioext_dma_free(ud, a->offset);
+	case UIO_EXT_GET_STATUS:
+		uioext_status(ud, &a->status);
+		return 0;
+	}
+	return -ENOTTY;
+}
+
 static long uioext_ctl_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	void __user *uarg = (void __user *)arg;
+	s32 fds[UIO_EXT_MAX_VECTORS];
+	union uioext_ioc_arg a;
 	struct uioext_dev *ud;
 	long ret;
 
-	if (cmd == UIO_EXT_ATTACH)
+	switch (cmd) {
+	case UIO_EXT_ATTACH:
 		return uioext_attach(file, uarg);
+	case UIO_EXT_REVOKE:
+	case UIO_EXT_GRANT:
+	case UIO_EXT_SET_IRQ:
+	case UIO_EXT_SET_VECTORS:
+	case UIO_EXT_SET_DMA:
+	case UIO_EXT_SET_MASTER:
+	case UIO_EXT_DMA_ALLOC:
+	case UIO_EXT_DMA_FREE:
+	case UIO_EXT_GET_STATUS:
+		break;
+	default:
+		return -ENOTTY;
+	}
+	BUILD_BUG_ON(_IOC_SIZE(UIO_EXT_GET_STATUS) > sizeof(a));
 
 	mutex_lock(&uioext_devs_lock);
 	ud = file->private_data;
@@ -921,51 +1071,32 @@ static long uioext_ctl_ioctl(struct file *file, unsigned int cmd, unsigned long 
 	if (!ud)
 		return -ENXIO;
 
+	/* User memory only outside ud->lock (see LOCKING). */
+	if ((_IOC_DIR(cmd) & _IOC_WRITE) && copy_from_user(&a, uarg, _IOC_SIZE(cmd)))
+		return -EFAULT;
+	if (cmd == UIO_EXT_SET_VECTORS) {
+		if (a.vectors.type != UIO_EXT_IRQ_MSI && a.vectors.type != UIO_EXT_IRQ_MSIX)
+			return -EINVAL;
+		if (a.vectors.count > UIO_EXT_MAX_VECTORS)
+			return -E2BIG;
+		if (copy_from_user(fds, u64_to_user_ptr(a.vectors.fds),
+				   a.vectors.count * sizeof(fds[0])))
+			return -EFAULT;
+	}
+
 	mutex_lock(&ud->lock);
-	if (ud->removed) {
-		ret = -ENODEV;
-		goto out;
-	}
-	switch (cmd) {
-	case UIO_EXT_REVOKE:
-		uioext_revoke_locked(ud);
-		ret = 0;
-		break;
-	case UIO_EXT_GRANT:
-		ret = ud->opens ? -EBUSY : 0;
-		if (!ret) {
-			down_write(&ud->rev);
-			ud->revoked = false;
-			up_write(&ud->rev);
-		}
-		break;
-	case UIO_EXT_SET_IRQ:
-		ret = uioext_set_irq(ud, uarg);
-		break;
-	case UIO_EXT_SET_VECTORS:
-		ret = uioext_set_vectors(ud, uarg);
-		break;
-	case UIO_EXT_SET_DMA:
-		ret = uioext_set_dma(ud, uarg);
-		break;
-	case UIO_EXT_SET_MASTER:
-		ret = uioext_set_master(ud, uarg);
-		break;
-	case UIO_EXT_DMA_ALLOC:
-		ret = uioext_dma_alloc(ud, uarg);
-		break;
-	case UIO_EXT_DMA_FREE:
-		ret = uioext_dma_free(ud, uarg);
-		break;
-	case UIO_EXT_GET_STATUS:
-		ret = uioext_status(ud, uarg);
-		break;
-	default:
-		ret = -ENOTTY;
-		break;
-	}
-out:
+	ret = uioext_ctl_locked(ud, cmd, &a, fds);
 	mutex_unlock(&ud->lock);
+
+	if (!ret && (_IOC_DIR(cmd) & _IOC_READ) && copy_to_user(uarg, &a, _IOC_SIZE(cmd))) {
+		ret = -EFAULT;
+		/* Nobody learnt where the new buffer is: give it back. */
+		if (cmd == UIO_EXT_DMA_ALLOC) {
+			mutex_lock(&ud->lock);
+			uioext_dma_free(ud, a.buf.offset);
+			mutex_unlock(&ud->lock);
+		}
+	}
 	return ret;
 }
 
@@ -1085,6 +1216,7 @@ static int uioext_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	init_rwsem(&ud->rev);
 	spin_lock_init(&ud->irq_lock);
 	INIT_LIST_HEAD(&ud->bufs);
+	INIT_LIST_HEAD(&ud->mrefs);
 	INIT_LIST_HEAD(&ud->node);
 	hrtimer_init(&ud->unmask_timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
 	ud->unmask_timer.function = uioext_unmask_timer_fn;
