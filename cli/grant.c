@@ -203,5 +203,6 @@ int verb_grant(int argc, char **argv, const struct udrvctl_ctx *ctx)
 	}
 	execvp(args.cmd[0], args.cmd);
 	log_error_errno(errno, "cannot run '%s': %m", args.cmd[0]);
+	leases_free(leases, n);
 	return 127;
 }

@@ -80,8 +80,9 @@ static int edu_dma(volatile uint32_t *bar, uint64_t src, uint64_t dst, uint32_t 
 	return bar[EDU_DMA_CMD / 4] & EDU_DMA_START ? -ETIMEDOUT : 0;
 }
 
-/* --dma: two module buffers from udrv_dma_alloc, RAM -> device -> RAM ROUNDS times with fresh
- * data, verified byte for byte; then the buffers are freed. Prints "dma ok N" or a failure. */
+/* --dma: an 8 MiB buffer refused (E2BIG); two module buffers from udrv_dma_alloc, RAM -> device
+ * -> RAM ROUNDS times with fresh data, verified byte for byte; then the buffers are freed.
+ * Prints "dma ok N" or a failure. */
 static int dma_test(struct udrv_device *dev, volatile uint32_t *bar, unsigned rounds)
 {
 	uint8_t *src, *dst;
@@ -89,6 +90,17 @@ static int dma_test(struct udrv_device *dev, volatile uint32_t *bar, unsigned ro
 	void *a, *b;
 	int r;
 
+	/* One buffer is at most the page allocator's largest block (4 MiB): larger is E2BIG. */
+	r = udrv_dma_alloc(dev, 8u << 20, &a, &src_bus);
+	if (r == -EPERM) { /* no DMA=unsafe: refused before any size is looked at */
+		printf("dma: udrv_dma_alloc: %s\n", strerror(-r));
+		return 1;
+	}
+	if (r != -E2BIG) {
+		printf("dma: udrv_dma_alloc of 8 MiB: %s, not E2BIG\n",
+		       r < 0 ? strerror(-r) : "ok");
+		return 1;
+	}
 	r = udrv_dma_alloc(dev, 4096, &a, &src_bus);
 	if (r >= 0)
 		r = udrv_dma_alloc(dev, 4096, &b, &dst_bus);
