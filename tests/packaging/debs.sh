@@ -38,7 +38,7 @@ for f in /usr/sbin/udrvd /usr/bin/udrvctl "$unitdir/udrvd.service" "$unitdir/udr
 	"$completionsdir/udrvctl" /usr/share/man/man1/udrvctl.1.gz /usr/share/man/man8/udrvd.8.gz \
 	/usr/share/man/man5/udrvd.policy.5.gz /usr/share/doc/udrv/copyright \
 	/usr/share/doc/udrv/examples/60-qemu-edu.policy /usr/share/doc/udrv/examples/50-nics.policy \
-	/usr/share/doc/udrv/THREAT-MODEL.md; do
+	/usr/share/doc/udrv/THREAT-MODEL.md.gz; do
 	check "udrv ships $f" has udrv "$f"
 done
 for f in "/usr/lib/$arch/libudrv.so.0" "/usr/lib/$arch/libudrv.so.0.0.0"; do
