@@ -54,7 +54,7 @@ struct uio_ext_dma {
 };
 
 struct uio_ext_dma_buf {
-	__u64 size;		/* in: bytes, rounded up to pages; E2BIG above the largest block (4 MiB on x86-64) */
+	__u64 size;		/* in: bytes, rounded up to pages (E2BIG over 4 MiB) */
 	__u64 offset;		/* out: byte offset in the "dma" map */
 	__u64 bus_addr;		/* out: address the device uses */
 	__u32 map_index;	/* out: mmap /dev/uioN at map_index * page size */
