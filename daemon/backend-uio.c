@@ -132,6 +132,23 @@ static int uio_ext_set_dma(struct uio_dev *u, const struct policy_grant *g)
 	return 0;
 }
 
+/* WriteCombining=: policy_backend_choose() let only prefetchable memory BARs through; the
+ * module maps them write-combining from the holder's first mmap, until its last close. */
+static int uio_ext_set_wc(struct uio_dev *u, const struct policy_grant *g)
+{
+	uint32_t bars = g->write_combining;
+
+	if (!bars)
+		return 0;
+	if (ioctl(u->ext_fd, UIO_EXT_SET_WC, &bars) < 0)
+		return log_error_errno(errno,
+				       "%s: uio_ext refused to map the BARs of WriteCombining= "
+				       "write-combining: %m",
+				       u->slot);
+	log_info("%s: WriteCombining=: BAR mask 0x%x mapped write-combining.", u->slot, bars);
+	return 0;
+}
+
 /* After binding: reset, bus mastering as policy says (uio_dev_filter_new() snapshots). */
 static int uio_dev_prepare(struct uio_dev *u, const struct policy_grant *g)
 {
@@ -165,7 +182,8 @@ static int uio_dev_prepare(struct uio_dev *u, const struct policy_grant *g)
 			log_warning("%s: DMA=unsafe: bus mastering on without an IOMMU; the "
 				    "holder can read and write all of memory.",
 				    u->slot);
-		return uio_ext_set_dma(u, g);
+		r = uio_ext_set_wc(u, g);
+		return r < 0 ? r : uio_ext_set_dma(u, g);
 	}
 	r = pci_reset(u->devfd, u->config_fd, u->reset, u->saved, &u->reset_method);
 	if (r < 0)
@@ -955,12 +973,14 @@ static int uio_ext_plan(const char *root, const struct pci_device *dev,
 			"would bind %s to uio_ext through driver_override\n"
 			"would reset it: by uio_ext on open\n"
 			"would keep bus mastering %s\n"
-			"would hand uid %u: %s, uio (/dev/uioN: memory BARs, interrupts)\n"
+			"would hand uid %u: %s, uio (/dev/uioN: memory BARs%s, interrupts)\n"
 			"when the lease ends: mappings revoked by uio_ext, bus mastering off, "
 			"reset, give it back to %s\n",
 			dev->slot, dev->driver ?: "none", dev->driver_override ?: "unset",
 			dev->slot, g->dma == POLICY_DMA_UNSAFE ? "ON (DMA=unsafe)" : "off",
-			(unsigned)h->uid, fds, dev->driver ?: "no driver") < 0
+			(unsigned)h->uid, fds,
+			g->write_combining ? ", WriteCombining= ones WC" : "",
+			dev->driver ?: "no driver") < 0
 		       ? -ENOMEM
 		       : 0;
 }

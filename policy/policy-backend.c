@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Which backend a grant uses on a function, and why: one rule for udrvd (which binds it) and
  * udrvctl (list, policy explain), which must say the same thing. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -31,10 +32,35 @@ static bool bars_narrowed(const struct pci_device *dev, const struct policy_gran
 	return false;
 }
 
+/* The first BAR WriteCombining= names that is not a prefetchable memory BAR of DEV, or -1. */
+static int wc_bad_bar(const struct pci_device *dev, const struct policy_grant *g)
+{
+	for (int i = 0; i < PCI_ROM_RESOURCE; i++)
+		if ((g->write_combining & (1u << i)) &&
+		    (!pci_resource_size(&dev->res[i]) || (dev->res[i].flags & PCI_RES_IO) ||
+		     !(dev->res[i].flags & PCI_RES_PREFETCH)))
+			return i;
+	return -1;
+}
+
+/* Why a uio-ext grant with WriteCombining= naming BAR is refused (one per thread). */
+static const char *wc_refusal(int bar)
+{
+	static _Thread_local char why[200];
+
+	snprintf(why, sizeof(why),
+		 "WriteCombining= names BAR%d, which is not a prefetchable memory BAR of this "
+		 "function: merged or reordered writes would reach its registers; remove %d "
+		 "from WriteCombining=",
+		 bar, bar);
+	return why;
+}
+
 int policy_backend_choose(const struct policy_grant *g, const struct pci_device *dev,
 			  bool uio_ext_loaded, enum policy_backend *ret, const char **ret_why)
 {
 	bool iommu = dev->iommu_group >= 0;
+	int wc = wc_bad_bar(dev, g);
 
 	switch (g->backend) {
 	case POLICY_BACKEND_VFIO:
@@ -58,6 +84,10 @@ int policy_backend_choose(const struct policy_grant *g, const struct pci_device 
 				"use Backend=uio, or grant every memory BAR";
 			return -ENODEV;
 		}
+		if (wc >= 0) {
+			*ret_why = wc_refusal(wc);
+			return -EINVAL;
+		}
 		*ret_why = "Backend=uio-ext";
 		break;
 	case POLICY_BACKEND_UIO:
@@ -73,6 +103,9 @@ int policy_backend_choose(const struct policy_grant *g, const struct pci_device 
 			*ret_why =
 				"Backend=auto: no IOMMU group, and BARs= withholds a memory BAR, "
 				"which uio_ext would map: plain uio_pci_generic";
+		} else if (uio_ext_loaded && wc >= 0) {
+			*ret_why = wc_refusal(wc);
+			return -EINVAL;
 		} else if (uio_ext_loaded) {
 			*ret = POLICY_BACKEND_UIO_EXT;
 			*ret_why = "Backend=auto: no IOMMU group, and the uio_ext module is loaded";
@@ -106,6 +139,8 @@ static const struct key_note backend_notes[] = {
 	 "does not apply on VFIO: udrvd polls only for uio and uio-ext leases"},
 	{POLICY_KEY_IRQ_RATE_LIMIT, true,
 	 "does not apply on VFIO: vfio-pci masks INTx itself and does not rate-limit"},
+	{POLICY_KEY_WRITE_COMBINING, true,
+	 "does not apply on VFIO: vfio-pci maps every BAR uncached"},
 };
 
 static int push_free(char ***l, char *s)
@@ -149,6 +184,15 @@ int policy_file_backend_notes(const struct policy_file *f, char ***ret)
 				     ? "Backend=auto uses plain uio for a function with a memory "
 				       "BAR withheld"
 				     : "udrvd refuses a function with a memory BAR withheld") < 0 ||
+		    push_free(&notes, s) < 0)
+			goto oom;
+	}
+	line = policy_file_key_line(f, POLICY_KEY_WRITE_COMBINING);
+	if (line && !ext) {
+		if (asprintf(&s,
+			     "%s:%u: WriteCombining= applies only to uio-ext: uio_pci_generic maps "
+			     "every BAR uncached",
+			     name, line) < 0 ||
 		    push_free(&notes, s) < 0)
 			goto oom;
 	}

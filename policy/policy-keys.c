@@ -483,6 +483,8 @@ static const struct key_info keys[_POLICY_KEY_MAX] = {
 				     parse_grace, format_duration, .def = "5s"},
 	[POLICY_KEY_DMA_ADDRESS_BITS] = {"Grant", "DMAAddressBits", G(dma_address_bits),
 					 parse_address_bits, format_unsigned, .def = "0"},
+	[POLICY_KEY_WRITE_COMBINING] = {"Grant", "WriteCombining", G(write_combining), parse_bars,
+					format_bars},
 };
 
 /* The list parsers cast FIELD to these; keep struct policy_grant laid out to match. */

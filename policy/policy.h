@@ -43,6 +43,7 @@ enum policy_key {
 	POLICY_KEY_STRAY_HOLDERS,
 	POLICY_KEY_REVOKE_GRACE,
 	POLICY_KEY_DMA_ADDRESS_BITS,
+	POLICY_KEY_WRITE_COMBINING,
 	_POLICY_KEY_MAX,
 	_POLICY_KEY_INVALID = -EINVAL,
 };
@@ -116,6 +117,7 @@ struct policy_grant {
 	enum policy_stray stray_holders;
 	uint64_t revoke_grace_usec; /* how long a revoked holder may keep its mappings */
 	unsigned dma_address_bits;  /* what the device can address (uio-ext DMA); 0: the kernel's */
+	uint8_t write_combining;    /* bit i set: BAR i is mapped write-combining (uio-ext) */
 };
 
 /* Who asks. The caller resolves names with NSS (policy_cred_from_uid() does it); the

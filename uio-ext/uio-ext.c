@@ -13,7 +13,8 @@
  *   uio_device.info_lock (UIO core: open, release, mmap and irqcontrol callbacks, and
  *                         uio_unregister_device() in .remove, under device_lock)
  *   uioext_dev.lock (mutex: opens, interrupt mode, vectors, DMA, revoke, reset)
- *   uioext_dev.rev (rw_semaphore: revoked, the mapped address_spaces, the DMA buffers)
+ *   uioext_dev.rev (rw_semaphore: revoked, the mapped address_spaces, the DMA buffers,
+ *                   the write-combining BARs)
  *   i_mmap_rwsem and page table locks (mm, inside unmap_mapping_range())
  *   uioext_dev.irq_lock (spinlock, irqsave: INTx state, and every write of Command)
  *   pci_lock (PCI core, inside config accessors)
@@ -136,8 +137,9 @@ struct uioext_dev {
 	u64 dma_limit, dma_used;
 	unsigned long dma_next;		/* next unused page of the "dma" map */
 
-	struct rw_semaphore rev;	/* protects revoked, mrefs, bufs */
+	struct rw_semaphore rev;	/* protects revoked, mrefs, bufs, wc_bars */
 	bool revoked;
+	u32 wc_bars;			/* BARs mapped write-combining, their memtype reserved */
 	struct list_head mrefs;		/* struct uioext_mref: where the device is mapped */
 	struct list_head bufs;
 
@@ -488,6 +490,18 @@ restore:
 	return ret;
 }
 
+/* Gives back the write-combining memtype of every WC BAR. Called with rev held for writing. */
+static void uioext_wc_free_locked(struct uioext_dev *ud)
+{
+	int bar;
+
+	for (bar = 0; bar < PCI_STD_NUM_BARS; bar++)
+		if (ud->wc_bars & BIT(bar))
+			arch_io_free_memtype_wc(pci_resource_start(ud->pdev, bar),
+						pci_resource_len(ud->pdev, bar));
+	ud->wc_bars = 0;
+}
+
 /* Frees every DMA buffer; the device must be quiesced. Called with lock held. */
 static void uioext_bufs_free(struct uioext_dev *ud)
 {
@@ -500,6 +514,8 @@ static void uioext_bufs_free(struct uioext_dev *ud)
 		dma_free_coherent(&ud->pdev->dev, b->size, b->cpu, b->bus);
 		kfree(b);
 	}
+	/* The next lease starts uncached. */
+	uioext_wc_free_locked(ud);
 	up_write(&ud->rev);
 	ud->dma_used = 0;
 	ud->dma_next = 0;
@@ -701,6 +717,7 @@ static int uioext_mmap(struct uio_info *info, struct vm_area_struct *vma)
 	struct address_space *mapping = vma->vm_file->f_mapping;
 	unsigned long mi = vma->vm_pgoff;
 	struct uioext_mref *m, *new;
+	bool wc = false;
 	int ret = 0;
 
 	if (is_cow_mapping(vma->vm_flags))
@@ -725,6 +742,8 @@ static int uioext_mmap(struct uio_info *info, struct vm_area_struct *vma)
 		list_add_tail(&m->node, &ud->mrefs);
 	}
 	m->vmas++;
+	/* Fixed while any mapping lives: UIO_EXT_SET_WC refuses then. */
+	wc = mi < MAX_UIO_MAPS && ud->map_bar[mi] >= 0 && (ud->wc_bars & BIT(ud->map_bar[mi]));
 out:
 	up_write(&ud->rev);
 	kfree(new);
@@ -733,7 +752,8 @@ out:
 
 	vma->vm_flags |= VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP;
 	if (mi != ud->dma_map)
-		vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
+		vma->vm_page_prot = wc ? pgprot_writecombine(vma->vm_page_prot) :
+					 pgprot_noncached(vma->vm_page_prot);
 	vma->vm_pgoff = mi << UIOEXT_MAP_SHIFT;
 	vma->vm_private_data = ud;
 	vma->vm_ops = &uioext_vm_ops;
@@ -756,7 +776,7 @@ union uioext_ioc_arg {
 	struct uio_ext_dma dma;
 	struct uio_ext_dma_buf buf;
 	struct uio_ext_status status;
-	u32 on;
+	u32 on;			/* SET_MASTER; SET_WC: the BARs */
 	u64 offset;
 };
 
@@ -864,6 +884,56 @@ static int uioext_set_dma(struct uioext_dev *ud, const struct uio_ext_dma *req)
 	ud->dma_limit = req->limit;
 	ud->dma_allowed = true;
 	return 0;
+}
+
+/* Whether a map shows @bar to the holder. */
+static bool uioext_bar_mapped(struct uioext_dev *ud, int bar)
+{
+	unsigned int mi;
+
+	for (mi = 0; mi < MAX_UIO_MAPS; mi++)
+		if (ud->map_bar[mi] == bar)
+			return true;
+	return false;
+}
+
+/*
+ * Maps the BARs in @bars write-combining from the next mmap on: their range's memtype is
+ * reserved as WC, which the fault handler's vmf_insert_pfn() then finds (x86 PAT). Only
+ * prefetchable BARs, where merged and reordered writes are allowed, and only while nothing
+ * maps the device, so that no range is mapped with two cache modes.
+ */
+static int uioext_set_wc(struct uioext_dev *ud, u32 bars)
+{
+	int bar, ret = 0;
+
+	if (bars & ~GENMASK(PCI_STD_NUM_BARS - 1, 0))
+		return -EINVAL;
+	for (bar = 0; bar < PCI_STD_NUM_BARS; bar++)
+		if ((bars & BIT(bar)) &&
+		    (!(pci_resource_flags(ud->pdev, bar) & IORESOURCE_PREFETCH) ||
+		     !uioext_bar_mapped(ud, bar)))
+			return -EINVAL;
+	down_write(&ud->rev);
+	if (!list_empty(&ud->mrefs)) {
+		ret = -EBUSY;
+		goto out;
+	}
+	uioext_wc_free_locked(ud);
+	for (bar = 0; bar < PCI_STD_NUM_BARS; bar++) {
+		if (!(bars & BIT(bar)))
+			continue;
+		ret = arch_io_reserve_memtype_wc(pci_resource_start(ud->pdev, bar),
+						 pci_resource_len(ud->pdev, bar));
+		if (ret) {
+			uioext_wc_free_locked(ud);
+			goto out;
+		}
+		ud->wc_bars |= BIT(bar);
+	}
+out:
+	up_write(&ud->rev);
+	return ret;
 }
 
 static int uioext_set_master(struct uioext_dev *ud, u32 on)
@@ -1028,6 +1098,8 @@ static int uioext_ctl_locked(struct uioext_dev *ud, unsigned int cmd, union uioe
 		return uioext_set_dma(ud, &a->dma);
 	case UIO_EXT_SET_MASTER:
 		return uioext_set_master(ud, a->on);
+	case UIO_EXT_SET_WC:
+		return uioext_set_wc(ud, a->on);
 	case UIO_EXT_DMA_ALLOC:
 		return uioext_dma_alloc(ud, &a->buf);
 	case UIO_EXT_DMA_FREE:
@@ -1059,6 +1131,7 @@ static long uioext_ctl_ioctl(struct file *file, unsigned int cmd, unsigned long 
 	case UIO_EXT_DMA_ALLOC:
 	case UIO_EXT_DMA_FREE:
 	case UIO_EXT_GET_STATUS:
+	case UIO_EXT_SET_WC:
 		break;
 	default:
 		return -ENOTTY;

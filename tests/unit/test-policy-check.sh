@@ -42,6 +42,18 @@ printf '[Match]\nVendor=8086\n[Grant]\nUsers=root\nBackend=uio\nInterrupts=intx\
 	>"$TMP/uio.policy"
 expect "the same keys on Backend=uio: no warning" 0 "$UDRVCTL" policy check "$TMP/uio.policy"
 lacks "no warning on uio" "warning"
+printf '[Match]\nVendor=1af4\n[Grant]\nUsers=root\nBackend=auto\nWriteCombining=2\n' >"$TMP/wc.policy"
+expect "WriteCombining= where VFIO may be chosen: a warning, exit 0" 0 "$UDRVCTL" policy check \
+	"$TMP/wc.policy"
+has "WriteCombining= on VFIO" "warning: wc.policy:6: WriteCombining= does not apply on VFIO: vfio-pci maps every BAR uncached (Backend=auto picks vfio on a function with an IOMMU group)"
+printf '[Match]\nVendor=1af4\n[Grant]\nUsers=root\nBackend=uio\nWriteCombining=2\n' >"$TMP/wc-uio.policy"
+expect "WriteCombining= on Backend=uio: a warning, exit 0" 0 "$UDRVCTL" policy check \
+	"$TMP/wc-uio.policy"
+has "WriteCombining= on uio" "warning: wc-uio.policy:6: WriteCombining= applies only to uio-ext: uio_pci_generic maps every BAR uncached"
+printf '[Match]\nVendor=1af4\n[Grant]\nUsers=root\nBackend=uio-ext\nWriteCombining=2\n' >"$TMP/wc-ext.policy"
+expect "WriteCombining= on Backend=uio-ext: no warning" 0 "$UDRVCTL" policy check \
+	"$TMP/wc-ext.policy"
+lacks "no warning on uio-ext" "warning"
 
 cp "$examples/50-nics.policy" "$TMP/nics.conf"
 expect "a name udrvd would not read" 1 "$UDRVCTL" policy check "$TMP/nics.conf"

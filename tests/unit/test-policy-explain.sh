@@ -144,7 +144,7 @@ assert s["Backend"] == {"value": "uio", "line": 8}, s["Backend"]
 assert s["Reset"] == {"value": "auto", "line": None}, s["Reset"]
 assert s["Users"]["value"] == "root 4000000001"
 assert "Slot" not in s and s["Vendor"]["line"] == 3
-assert len(s) == 2 + 16, sorted(s)
+assert len(s) == 2 + 17, sorted(s)
 assert j["granted"] is True
 assert j["reason"] == "granted: root is listed in Users= (60-edu.policy:7)"
 assert j["backend"] == "uio" and j["backend_reason"] == "Backend=uio", j

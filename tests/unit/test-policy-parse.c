@@ -115,7 +115,8 @@ static const char full[] = "# every key\n"
 			   "GroupUnbind=yes\n"
 			   "StrayHolders=log\n"
 			   "RevokeGracePeriod=0\n"
-			   "DMAAddressBits=28\n";
+			   "DMAAddressBits=28\n"
+			   "WriteCombining=2 4\n";
 
 static void test_every_key(void **state)
 {
@@ -167,6 +168,8 @@ static void test_every_key(void **state)
 	assert_int_equal(policy_file_key_line(f, POLICY_KEY_REVOKE_GRACE), 25);
 	assert_key(f, POLICY_KEY_DMA_ADDRESS_BITS, "28");
 	assert_int_equal(g->dma_address_bits, 28);
+	assert_key(f, POLICY_KEY_WRITE_COMBINING, "2 4");
+	assert_int_equal(g->write_combining, 0x14);
 
 	assert_int_equal(policy_file_key_line(f, POLICY_KEY_SLOT), 3);
 	assert_int_equal(policy_file_key_line(f, POLICY_KEY_USERS), 11);
@@ -402,6 +405,8 @@ static void test_value_errors(void **state)
 		{"DMAAddressBits=65",
 		 "DMAAddressBits=: expected 0 (the kernel's default) or a number"},
 		{"DMAAddressBits=28bits", "DMAAddressBits=: expected 0"},
+		{"WriteCombining=6", "WriteCombining=: expected a BAR number from 0 to 5"},
+		{"WriteCombining=BAR2", "WriteCombining=: expected a BAR number from 0 to 5"},
 	};
 
 	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {

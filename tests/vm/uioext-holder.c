@@ -3,8 +3,10 @@
  * opens its inherited lease (`udrvctl grant SLOT -- uioext-holder`), maps BAR0 of the edu,
  * writes 5 to the factorial register, says "mapped" and reads the ID register in a loop.
  * A revoke must end the loop with SIGBUS: it then prints "sigbus" and the time, and exits 42.
- * With --dma it checks udrv_dma_alloc's buffers with the edu's DMA engine instead, and with
- * --wait-gone PATH it is the scenario's stopwatch. */
+ * With --dma it checks udrv_dma_alloc's buffers with the edu's DMA engine instead, with
+ * --bar N it maps BAR N of any device whose BAR is memory (ivshmem's BAR2), writes and reads
+ * back a pattern, says "bar N ok" and waits to be killed, and with --wait-gone PATH it is the
+ * scenario's stopwatch. */
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
@@ -139,6 +141,32 @@ static int dma_test(struct udrv_device *dev, volatile uint32_t *bar, unsigned ro
 	return 0;
 }
 
+/* --bar N: a BAR that is memory (ivshmem's shared RAM): a pattern written reads back. */
+static int bar_test(struct udrv_device *dev, int n)
+{
+	volatile uint32_t *p;
+	void *addr;
+	size_t len;
+	int r = udrv_map_bar(dev, n, &addr, &len);
+
+	if (r < 0) {
+		printf("bar %d: udrv_map_bar: %s\n", n, strerror(-r));
+		return 1;
+	}
+	p = addr;
+	for (uint32_t i = 0; i < 1024; i++)
+		p[i] = i * 2654435761u;
+	for (uint32_t i = 0; i < 1024; i++)
+		if (p[i] != i * 2654435761u) {
+			printf("bar %d: word %u reads 0x%x\n", n, i, p[i]);
+			return 1;
+		}
+	printf("bar %d ok: %zu bytes mapped, pattern read back\n", n, len);
+	fflush(stdout);
+	pause();
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct sigaction sa = {.sa_handler = on_sigbus};
@@ -157,6 +185,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "uioext-holder: udrv_open: %s\n", strerror(-r));
 		return 1;
 	}
+	if (argc == 3 && strcmp(argv[1], "--bar") == 0)
+		return bar_test(dev, atoi(argv[2]));
 	r = udrv_map_bar(dev, 0, &addr, &len);
 	if (r < 0) {
 		fprintf(stderr, "uioext-holder: udrv_map_bar(0): %s\n", strerror(-r));

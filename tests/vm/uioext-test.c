@@ -889,6 +889,109 @@ static int cmd_dma(unsigned idx)
 	return 0;
 }
 
+/* ---- write-combining (ivshmem-plain's prefetchable BAR2) ---- */
+
+/* The PAT memtype reserved for the range that starts at START (debugfs), or "none". */
+static void pat_type(u64 start, char *buf, size_t len)
+{
+	FILE *f = fopen("/sys/kernel/debug/x86/pat_memtype_list", "re");
+	char line[256], want[48];
+
+	if (!f)
+		die("/sys/kernel/debug/x86/pat_memtype_list (debugfs mounted?)");
+	snprintf(want, sizeof(want), "[mem 0x%016llx-", start);
+	snprintf(buf, len, "none");
+	while (fgets(line, sizeof(line), f)) {
+		char *p = strstr(line, want);
+
+		if (p && (p = strstr(p, "] "))) {
+			snprintf(buf, len, "%s", p + 2);
+			buf[strcspn(buf, "\n")] = 0;
+		}
+	}
+	fclose(f);
+}
+
+static u64 map_addr(unsigned idx, unsigned map)
+{
+	char path[96];
+	unsigned long long a = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/uio/uio%u/maps/map%u/addr", idx, map);
+	f = fopen(path, "re");
+	if (!f || fscanf(f, "%llx", &a) != 1)
+		die(path);
+	fclose(f);
+	return a;
+}
+
+static int set_wc(int ctl, uint32_t bars)
+{
+	return ioctl(ctl, UIO_EXT_SET_WC, &bars) < 0 ? errno : 0;
+}
+
+/* Maps map 0 of /dev/uioIDX, writes and reads back a pattern; returns the PAT type meanwhile. */
+static bool touch_map0(unsigned idx, char *type, size_t len)
+{
+	int fd = uio_open(idx);
+	volatile uint32_t *p = map_region(fd, 0, (size_t)page_size);
+	bool ok = p != NULL;
+
+	for (uint32_t i = 0; ok && i < 256; i++)
+		p[i] = i ^ 0x5a5a5a5au;
+	for (uint32_t i = 0; ok && i < 256; i++)
+		ok = p[i] == (i ^ 0x5a5a5a5au);
+	pat_type(map_addr(idx, 0), type, len);
+	if (p)
+		munmap((void *)p, (size_t)page_size);
+	close(fd);
+	return ok;
+}
+
+static int cmd_wc(unsigned idx, unsigned edu_idx)
+{
+	int ctl = ctl_open(idx), ectl = ctl_open(edu_idx), fd, e0, e1, e2, busy;
+	u64 start = map_addr(idx, 0);
+	char before[64], during[64], after[64], plain[64];
+	volatile uint32_t *p;
+	bool ok;
+
+	e0 = set_wc(ctl, 1u << 0);  /* ivshmem's BAR0: 256 bytes of registers, not a map */
+	e1 = set_wc(ectl, 1u << 0); /* edu's BAR0: not prefetchable */
+	e2 = set_wc(ctl, 1u << 6);
+	result(e0 == EINVAL && e1 == EINVAL && e2 == EINVAL,
+	       "SET_WC refuses what is not a mapped prefetchable memory BAR (EINVAL)",
+	       "ivshmem BAR0 %s, edu BAR0 %s, BAR6 %s", strerror(e0), strerror(e1), strerror(e2));
+	pat_type(start, before, sizeof(before));
+	if (set_wc(ctl, 1u << 2))
+		die("UIO_EXT_SET_WC BAR2");
+	ok = touch_map0(idx, during, sizeof(during));
+	info("BAR2 at 0x%llx: PAT %s before, %s while mapped", start, before, during);
+	result(ok && !strcmp(during, "write-combining"),
+	       "SET_WC(BAR2): the holder's mapping is write-combining in the PAT table",
+	       "pattern %s, PAT %s", ok ? "read back" : "lost", during);
+
+	fd = uio_open(idx);
+	if (set_wc(ctl, 1u << 2))
+		die("UIO_EXT_SET_WC BAR2 again");
+	p = map_region(fd, 0, (size_t)page_size);
+	busy = set_wc(ctl, 0);
+	if (p)
+		munmap((void *)p, (size_t)page_size);
+	close(fd);
+	result(p && busy == EBUSY, "SET_WC while the device is mapped: EBUSY", "%s",
+	       strerror(busy));
+	pat_type(start, after, sizeof(after));
+	ok = touch_map0(idx, plain, sizeof(plain));
+	result(!strcmp(after, "none") && ok && strcmp(plain, "write-combining"),
+	       "the last close gives the WC memtype back; the next lease maps uncached",
+	       "PAT after %s, next mapping %s", after, plain);
+	close(ctl);
+	close(ectl);
+	return 0;
+}
+
 /* ---- access rules ---- */
 
 static int cmd_access(unsigned idx)
@@ -960,6 +1063,8 @@ int main(int argc, char **argv)
 		cmd_dma(a);
 	else if (!strcmp(c, "access"))
 		cmd_access(a);
+	else if (!strcmp(c, "wc"))
+		cmd_wc(a, b);
 	else {
 		fprintf(stderr, "%s: unknown command '%s'\n", argv[0], c);
 		return 2;

@@ -94,5 +94,10 @@ struct uio_ext_status {
 #define UIO_EXT_DMA_ALLOC	_IOWR(UIO_EXT_IOC_MAGIC, 7, struct uio_ext_dma_buf)
 #define UIO_EXT_DMA_FREE	_IOW(UIO_EXT_IOC_MAGIC, 8, __u64)
 #define UIO_EXT_GET_STATUS	_IOR(UIO_EXT_IOC_MAGIC, 9, struct uio_ext_status)
+/*
+ * Bit n set: BAR n is mapped write-combining. Only prefetchable memory BARs, and only
+ * while nothing maps the device (EBUSY); the last release sets it back to none.
+ */
+#define UIO_EXT_SET_WC		_IOW(UIO_EXT_IOC_MAGIC, 10, __u32)
 
 #endif /* _UAPI_LINUX_UIO_EXT_H */
