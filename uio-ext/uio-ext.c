@@ -157,6 +157,7 @@ struct uioext_dev {
 	struct uio_info info;
 	struct pci_saved_state *saved;	/* the clean state restored after resets */
 	char name[32];
+	int minor;			/* N of /dev/uioN, kept past removal for the status */
 	int map_bar[MAX_UIO_MAPS];	/* BAR behind each map, -1 for the "dma" map */
 	unsigned int dma_map;		/* map index of the "dma" map or UIOEXT_NO_MAP */
 	unsigned long dma_pages;
@@ -1294,9 +1295,12 @@ static void uioext_status(struct uioext_dev *ud, struct uio_ext_status *st)
 	u16 cmd = 0;
 
 	memset(st, 0, sizeof(*st));
-	pci_read_config_word(ud->pdev, PCI_COMMAND, &cmd);
-	st->uio_index = ud->info.uio_dev->minor;
+	/* Once removed, the function is no longer ours to read (it may be gone, or another's). */
+	if (!ud->removed)
+		pci_read_config_word(ud->pdev, PCI_COMMAND, &cmd);
+	st->uio_index = ud->minor;
 	st->flags = (ud->revoked ? UIO_EXT_F_REVOKED : 0) |
+		    (ud->removed ? UIO_EXT_F_REMOVED : 0) |
 		    (ud->dma_allowed ? UIO_EXT_F_DMA : 0) |
 		    (cmd & PCI_COMMAND_MASTER ? UIO_EXT_F_MASTER : 0) |
 		    (cmd & PCI_COMMAND_INTX_DISABLE ? UIO_EXT_F_INTX_MASKED : 0) |
@@ -1362,6 +1366,11 @@ out:
 static int uioext_ctl_locked(struct uioext_dev *ud, unsigned int cmd, union uioext_ioc_arg *a,
 			     const s32 *fds)
 {
+	/* The counters of a removed device stay readable: they tell how its end went. */
+	if (cmd == UIO_EXT_GET_STATUS) {
+		uioext_status(ud, &a->status);
+		return 0;
+	}
 	if (ud->removed)
 		return -ENODEV;
 	switch (cmd) {
@@ -1389,9 +1398,6 @@ static int uioext_ctl_locked(struct uioext_dev *ud, unsigned int cmd, union uioe
 		return uioext_dma_alloc(ud, &a->buf);
 	case UIO_EXT_DMA_FREE:
 		return uioext_dma_free(ud, a->offset);
-	case UIO_EXT_GET_STATUS:
-		uioext_status(ud, &a->status);
-		return 0;
 	}
 	return -ENOTTY;
 }
@@ -1623,6 +1629,7 @@ static int uioext_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (ret)
 		goto err_release;
 
+	ud->minor = ud->info.uio_dev->minor;
 	pci_set_drvdata(pdev, ud);
 	mutex_lock(&uioext_devs_lock);
 	list_add_tail(&ud->node, &uioext_devs);

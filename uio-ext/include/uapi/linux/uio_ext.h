@@ -32,6 +32,7 @@
 #define UIO_EXT_F_MASTER	(1U << 2)	/* bus mastering on */
 #define UIO_EXT_F_INTX_MASKED	(1U << 3)	/* DisINTx set in Command */
 #define UIO_EXT_F_INTX_OK	(1U << 4)	/* the function can mask INTx */
+#define UIO_EXT_F_REMOVED	(1U << 5)	/* unbound: only the status is left */
 
 #define UIO_EXT_MAX_VECTORS	32
 
