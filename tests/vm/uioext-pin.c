@@ -479,12 +479,69 @@ static int cmd_pin_revoke(unsigned idx)
 	return 0;
 }
 
+/*
+ * A udrvd lease's holder PID with pins (tests/vm/uioext-pin-lease.scenario): its pages' bus
+ * addresses (VA BUS pairs) against pagemap, then SIGKILL; the pins must go, after the reset
+ * unless NORESET (a function without a reset method), and the hugepages come back.
+ */
+static int cmd_lease_kill(unsigned idx, pid_t pid, bool reset, char **pairs, int n)
+{
+	int ctl = ctl_open(idx);
+	struct uio_ext_status mid, after;
+	long vmpin;
+	char path[32];
+
+	for (int i = 0; i + 1 < n; i += 2) {
+		u64 va = strtoull(pairs[i], NULL, 0), bus = strtoull(pairs[i + 1], NULL, 0);
+		u64 phys = pagemap_phys(pid, va);
+
+		result(phys == bus, "udrv_dma_pin's bus address = what root reads in pagemap",
+		       "va 0x%llx: bus 0x%llx, pagemap 0x%llx", va, bus, phys);
+	}
+	mid = status_of(ctl);
+	vmpin = proc_status_kb(pid, "VmPin:");
+	info("held: %u pins, %llu bytes (limit %llu), VmPin %ld kB, flags 0x%x, resets %llu",
+	     mid.pins, mid.pinned_bytes, mid.pin_limit, vmpin, mid.flags, mid.resets);
+	result(mid.pins > 0 && (mid.flags & UIO_EXT_F_MASTER) &&
+		       mid.pinned_bytes <= mid.pin_limit && vmpin * 1024 == (long)mid.pinned_bytes,
+	       "the holder holds pins within MemlockLimit=, charged to its memlock, bus mastering "
+	       "on",
+	       "%u pins, %llu of %llu bytes, VmPin %ld kB, flags 0x%x", mid.pins, mid.pinned_bytes,
+	       mid.pin_limit, vmpin, mid.flags);
+	kill(pid, SIGKILL);
+	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+	after = status_of(ctl);
+	for (int i = 0; i < 1000 && (after.pins || access(path, F_OK) == 0); i++) {
+		usleep(10000);
+		after = status_of(ctl);
+	}
+	info("after SIGKILL: %u pins, released %llu (at resets %llu, %u with bus mastering on), "
+	     "resets %llu -> %llu, reset errors %llu, flags 0x%x",
+	     after.pins, after.pins_released, after.release_resets, after.release_master,
+	     mid.resets, after.resets, after.reset_errors, after.flags);
+	result(after.pins == 0 && after.pinned_bytes == 0, "SIGKILL: every pin released",
+	       "%u pins, %llu bytes", after.pins, after.pinned_bytes);
+	result(after.release_master == 0 && (!reset || after.release_resets > mid.resets),
+	       reset ? "the pins were released after the function's reset, bus mastering off"
+		     : "the pins were released with bus mastering off",
+	       "released at resets %llu (before the kill %llu), %u with bus mastering on",
+	       after.release_resets, mid.resets, after.release_master);
+	result(meminfo("HugePages_Free:") == meminfo("HugePages_Total:"),
+	       "every hugepage is free again", "HugePages_Free %ld of %ld",
+	       meminfo("HugePages_Free:"), meminfo("HugePages_Total:"));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	page_size = sysconf(_SC_PAGESIZE);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc < 3) {
-		fprintf(stderr, "usage: %s pin IDX SLOT | pin-revoke IDX\n", argv[0]);
+		fprintf(stderr,
+			"usage: %s pin IDX SLOT | pin-revoke IDX | lease-kill IDX PID "
+			"reset|noreset "
+			"[VA BUS]...\n",
+			argv[0]);
 		return 2;
 	}
 	unsigned idx = (unsigned)strtoul(argv[2], NULL, 0);
@@ -493,6 +550,9 @@ int main(int argc, char **argv)
 		cmd_pin(idx, argv[3]);
 	else if (!strcmp(argv[1], "pin-revoke"))
 		cmd_pin_revoke(idx);
+	else if (!strcmp(argv[1], "lease-kill") && argc > 4)
+		cmd_lease_kill(idx, (pid_t)atoi(argv[3]), strcmp(argv[4], "noreset") != 0, argv + 5,
+			       argc - 5);
 	else {
 		fprintf(stderr, "%s: unknown command '%s'\n", argv[0], argv[1]);
 		return 2;
