@@ -215,6 +215,8 @@ static const char *pin_refusal(int err)
 		return "past the lease's MemlockLimit= of pinned memory";
 	case EPERM:
 		return "the pin fd belongs to another process, or the lease was revoked";
+	case ENODEV:
+		return "the device was taken back (the lease was revoked or ended)";
 	default:
 		return strerror(err);
 	}
