@@ -3,9 +3,11 @@
  * (`udrvctl grant SLOT -- uioext-pin-holder --pin`): pins a page of anonymous memory and a
  * hugepage with udrv_dma_pin() and prints their bus addresses for root to compare with
  * /proc/PID/pagemap, tries the pin from a forked child, pins hugepages until the lease's
- * MemlockLimit= stops it, then says "pinned" and waits to be killed. With --no-dma it checks
+ * MemlockLimit= stops it, then says "pinned" and waits to be killed, or for SIGUSR1 after a
+ * revoke. With --no-dma it checks
  * that a lease without DMA=unsafe has no pin fd. */
 #include <errno.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +21,7 @@
 #include "udrv.h"
 
 #define HUGE_SIZE (2u << 20)
+#define EDU_ID 0x00
 #define FILL_PAGES 6
 
 static void log_line(int priority, const char *message, void *userdata)
@@ -26,6 +29,57 @@ static void log_line(int priority, const char *message, void *userdata)
 	(void)priority;
 	(void)userdata;
 	printf("log: %s\n", message);
+}
+
+static volatile sig_atomic_t poked;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	poked = 1;
+}
+
+static void on_sigbus(int sig)
+{
+	static const char msg[] = "sigbus\n";
+
+	(void)sig;
+	(void)!write(STDOUT_FILENO, msg, sizeof(msg) - 1);
+	_exit(42);
+}
+
+/* After "pinned": each SIGUSR1 (the scenario's, after a revoke) tries one more pin, prints
+ * "after N ERR", then reads the edu's ID register, which must end in SIGBUS. */
+static int wait_poked(struct udrv_device *dev, char *mem)
+{
+	struct sigaction usr1 = {.sa_handler = on_usr1}, bus = {.sa_handler = on_sigbus};
+	volatile uint32_t *bar;
+	void *addr;
+	size_t len;
+	int r;
+
+	sigaction(SIGBUS, &bus, NULL);
+	r = udrv_map_bar(dev, 0, &addr, &len);
+	if (r < 0) {
+		printf("udrv_map_bar: %s\n", strerror(-r));
+		return 1;
+	}
+	bar = addr;
+	(void)bar[EDU_ID / 4];
+	sigaction(SIGUSR1, &usr1, NULL);
+	printf("pid %d\npinned\n", (int)getpid());
+	fflush(stdout);
+	for (;;) {
+		pause();
+		if (!poked)
+			continue;
+		r = udrv_dma_pin(dev, mem, NULL, NULL);
+		printf("after %s\n", r < 0 ? strerror(-r) : "pinned");
+		fflush(stdout);
+		(void)bar[EDU_ID / 4];
+		printf("no sigbus\n");
+		return 1;
+	}
 }
 
 /* Pins ADDR; prints "pin WHAT PAGE_VADDR BUS PAGE_SIZE" for the page that holds it. */
@@ -84,10 +138,7 @@ static int pin_test(struct udrv_device *dev, const char *names)
 	printf("fill %u %s\n", fill, r < 0 ? strerror(-r) : "no limit");
 	getrlimit(RLIMIT_MEMLOCK, &rl);
 	printf("rlimit %llu\n", (unsigned long long)rl.rlim_cur);
-	printf("pid %d\npinned\n", (int)getpid());
-	fflush(stdout);
-	for (;;)
-		pause();
+	return wait_poked(dev, mem + 2048);
 }
 
 int main(int argc, char **argv)

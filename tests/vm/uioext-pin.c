@@ -484,7 +484,8 @@ static int cmd_pin_revoke(unsigned idx)
  * addresses (VA BUS pairs) against pagemap, then SIGKILL; the pins must go, after the reset
  * unless NORESET (a function without a reset method), and the hugepages come back.
  */
-static int cmd_lease_kill(unsigned idx, pid_t pid, bool reset, char **pairs, int n)
+static int cmd_lease_kill(unsigned idx, pid_t pid, bool reset, const char *revoke, char **pairs,
+			  int n)
 {
 	int ctl = ctl_open(idx);
 	struct uio_ext_status mid, after;
@@ -508,25 +509,39 @@ static int cmd_lease_kill(unsigned idx, pid_t pid, bool reset, char **pairs, int
 	       "on",
 	       "%u pins, %llu of %llu bytes, VmPin %ld kB, flags 0x%x", mid.pins, mid.pinned_bytes,
 	       mid.pin_limit, vmpin, mid.flags);
-	kill(pid, SIGKILL);
+	if (revoke) {
+		/* udrvd's revoke: the module's revoke, then the unbind, whose removal resets. */
+		int rc = system(revoke);
+
+		result(rc == 0, "the revoke command succeeded", "%s: status %d", revoke, rc);
+	} else {
+		kill(pid, SIGKILL);
+	}
 	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
 	after = status_of(ctl);
-	for (int i = 0; i < 1000 && (after.pins || access(path, F_OK) == 0); i++) {
+	for (int i = 0; i < 1000 && (after.pins || (!revoke && access(path, F_OK) == 0)); i++) {
 		usleep(10000);
 		after = status_of(ctl);
 	}
-	info("after SIGKILL: %u pins, released %llu (at resets %llu, %u with bus mastering on), "
+	info("after %s: %u pins, released %llu (at resets %llu, %u with bus mastering on), "
 	     "resets %llu -> %llu, reset errors %llu, flags 0x%x",
-	     after.pins, after.pins_released, after.release_resets, after.release_master,
-	     mid.resets, after.resets, after.reset_errors, after.flags);
-	result(after.pins == 0 && after.pinned_bytes == 0, "SIGKILL: every pin released",
+	     revoke ? "the revoke" : "SIGKILL", after.pins, after.pins_released,
+	     after.release_resets, after.release_master, mid.resets, after.resets,
+	     after.reset_errors, after.flags);
+	if (revoke)
+		result(kill(pid, 0) == 0 && (after.flags & UIO_EXT_F_REMOVED),
+		       "revoke: the holder lives on, the device was taken back (removed from "
+		       "uio_ext)",
+		       "flags 0x%x", after.flags);
+	result(after.pins == 0 && after.pinned_bytes == 0, "every pin released",
 	       "%u pins, %llu bytes", after.pins, after.pinned_bytes);
 	result(after.release_master == 0 && (!reset || after.release_resets > mid.resets),
 	       reset ? "the pins were released after the function's reset, bus mastering off"
 		     : "the pins were released with bus mastering off",
 	       "released at resets %llu (before the kill %llu), %u with bus mastering on",
 	       after.release_resets, mid.resets, after.release_master);
-	result(meminfo("HugePages_Free:") == meminfo("HugePages_Total:"),
+	/* After a revoke the holder lives on, its hugepages still mapped (no longer pinned). */
+	result(revoke || meminfo("HugePages_Free:") == meminfo("HugePages_Total:"),
 	       "every hugepage is free again", "HugePages_Free %ld of %ld",
 	       meminfo("HugePages_Free:"), meminfo("HugePages_Total:"));
 	return 0;
@@ -540,7 +555,7 @@ int main(int argc, char **argv)
 		fprintf(stderr,
 			"usage: %s pin IDX SLOT | pin-revoke IDX | lease-kill IDX PID "
 			"reset|noreset "
-			"[VA BUS]...\n",
+			"[VA BUS]... | lease-revoke IDX PID REVOKE-COMMAND [VA BUS]...\n",
 			argv[0]);
 		return 2;
 	}
@@ -551,8 +566,10 @@ int main(int argc, char **argv)
 	else if (!strcmp(argv[1], "pin-revoke"))
 		cmd_pin_revoke(idx);
 	else if (!strcmp(argv[1], "lease-kill") && argc > 4)
-		cmd_lease_kill(idx, (pid_t)atoi(argv[3]), strcmp(argv[4], "noreset") != 0, argv + 5,
-			       argc - 5);
+		cmd_lease_kill(idx, (pid_t)atoi(argv[3]), strcmp(argv[4], "noreset") != 0, NULL,
+			       argv + 5, argc - 5);
+	else if (!strcmp(argv[1], "lease-revoke") && argc > 4)
+		cmd_lease_kill(idx, (pid_t)atoi(argv[3]), true, argv[4], argv + 5, argc - 5);
 	else {
 		fprintf(stderr, "%s: unknown command '%s'\n", argv[0], argv[1]);
 		return 2;
