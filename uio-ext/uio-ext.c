@@ -48,6 +48,9 @@
  * master bit does, so they cannot undo one either.
  */
 
+#include <linux/anon_inodes.h>
+#include <linux/dma-direct.h>
+#include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
 #include <linux/eventfd.h>
 #include <linux/file.h>
@@ -56,25 +59,22 @@
 #include <linux/hugetlb.h>
 #include <linux/interrupt.h>
 #include <linux/kref.h>
-#include <linux/anon_inodes.h>
-#include <linux/dma-direct.h>
-#include <linux/dma-map-ops.h>
-#include <linux/sched/mm.h>
-#include <linux/sched/signal.h>
-#include <linux/shmem_fs.h>
-#include <linux/swiotlb.h>
-#include <linux/xarray.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
 #include <linux/rwsem.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/shmem_fs.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
-#include <linux/uio_driver.h>
+#include <linux/swiotlb.h>
 #include <linux/uaccess.h>
+#include <linux/uio_driver.h>
 #include <linux/vmalloc.h>
+#include <linux/xarray.h>
 
 #include <linux/uio_ext.h>
 
