@@ -198,7 +198,8 @@ int udrv_dma_alloc(struct udrv_device *dev, size_t len, void **ret_vaddr, uint64
  * (a BAR or other device mapping, DAX, a shared mapping of an ordinary file), -ERANGE for a
  * page beyond the device's DMA mask, -EPERM without DMA=unsafe, after a revoke, or in a
  * process other than the first that pinned through the lease's fd (the fd is bound to that
- * process's memory, even across fork()); -EOPNOTSUPP on a VFIO or uio_pci_generic lease
+ * process's memory, even across fork()); -ENODEV once udrvd took the function back (a revoke
+ * unbinds it); -EOPNOTSUPP on a VFIO or uio_pci_generic lease
  * (VFIO: udrv_dma_alloc()), -ENOLINK once the lease has ended.
  */
 int udrv_dma_pin(struct udrv_device *dev, void *addr, uint64_t *ret_bus, size_t *ret_page_size);
