@@ -480,6 +480,51 @@ static int cmd_pin_revoke(unsigned idx)
 }
 
 /*
+ * Pins made while /dev/uioN is not open (the device idle: reset at its last release, bus
+ * mastering off) go when their pin fd closes, or at the next grant; a pin fd of an earlier
+ * lease stays dead even once DMA is allowed again.
+ */
+static int cmd_pin_idle(unsigned idx)
+{
+	struct uio_ext_dma dma = {.allow = 1};
+	struct uio_ext_pin_fd req = {.limit = 1 << 20};
+	struct uio_ext_status st;
+	char *mem =
+		mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int ctl = ctl_open(idx), pfd, old, e;
+
+	memset(mem, 1, 2 * 4096);
+	if (ioctl(ctl, UIO_EXT_SET_DMA, &dma) < 0 || (pfd = ioctl(ctl, UIO_EXT_PIN_FD, &req)) < 0 ||
+	    pin(pfd, (u64)(uintptr_t)mem, NULL))
+		die("DMA allowed on the closed device, pin fd, pin");
+	st = status_of(ctl);
+	result(st.opens == 0 && st.pins == 1, "a pin while /dev/uioN is not open",
+	       "%u opens, %u pins", st.opens, st.pins);
+	close(pfd);
+	st = status_of(ctl);
+	result(st.pins == 0, "closing its pin fd released it (the device is idle)", "%u pins",
+	       st.pins);
+
+	if ((old = ioctl(ctl, UIO_EXT_PIN_FD, &req)) < 0 || pin(old, (u64)(uintptr_t)mem, NULL) ||
+	    ioctl(ctl, UIO_EXT_REVOKE) < 0)
+		die("pin fd, pin, revoke");
+	st = status_of(ctl);
+	result(st.pins == 1, "a revoke alone releases no pin", "%u pins", st.pins);
+	if (ioctl(ctl, UIO_EXT_GRANT) < 0 || ioctl(ctl, UIO_EXT_SET_DMA, &dma) < 0)
+		die("grant, DMA allowed again");
+	st = status_of(ctl);
+	result(st.pins == 0, "the next grant released the last lease's pin", "%u pins", st.pins);
+	e = pin(old, (u64)(uintptr_t)mem + 4096, NULL);
+	result(e == EPERM, "the last lease's pin fd stays dead in the new lease: EPERM", "%s",
+	       strerror(e));
+	close(old);
+	dma.allow = 0;
+	if (ioctl(ctl, UIO_EXT_SET_DMA, &dma) < 0)
+		die("DMA forbidden again");
+	return 0;
+}
+
+/*
  * A udrvd lease's holder PID with pins (tests/vm/uioext-pin-lease.scenario): its pages' bus
  * addresses (VA BUS pairs) against pagemap, then SIGKILL; the pins must go, after the reset
  * unless NORESET (a function without a reset method), and the hugepages come back.
@@ -553,7 +598,8 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc < 3) {
 		fprintf(stderr,
-			"usage: %s pin IDX SLOT | pin-revoke IDX | lease-kill IDX PID "
+			"usage: %s pin IDX SLOT | pin-revoke IDX | pin-idle IDX | lease-kill IDX "
+			"PID "
 			"reset|noreset "
 			"[VA BUS]... | lease-revoke IDX PID REVOKE-COMMAND [VA BUS]...\n",
 			argv[0]);
@@ -565,6 +611,8 @@ int main(int argc, char **argv)
 		cmd_pin(idx, argv[3]);
 	else if (!strcmp(argv[1], "pin-revoke"))
 		cmd_pin_revoke(idx);
+	else if (!strcmp(argv[1], "pin-idle"))
+		cmd_pin_idle(idx);
 	else if (!strcmp(argv[1], "lease-kill") && argc > 4)
 		cmd_lease_kill(idx, (pid_t)atoi(argv[3]), strcmp(argv[4], "noreset") != 0, NULL,
 			       argv + 5, argc - 5);
