@@ -12,6 +12,7 @@
 #include <sys/sysmacros.h>
 
 #include "backend-uio.h"
+#include "backend-vfio.h"
 #include "driver.h"
 #include "fault.h"
 #include "log.h"
@@ -146,6 +147,22 @@ static int uio_ext_set_wc(struct uio_dev *u, const struct policy_grant *g)
 				       "write-combining: %m",
 				       u->slot);
 	log_info("%s: WriteCombining=: BAR mask 0x%x mapped write-combining.", u->slot, bars);
+	return 0;
+}
+
+/* DMA=unsafe on uio_ext: the holder's "dma-pin" fd, which pins pages of its own memory and
+ * tells their bus addresses (unmodified DPDK's physical addresses), at most MemlockLimit= of
+ * them at once; the module also charges them to the holder's RLIMIT_MEMLOCK, raised to that
+ * limit. Without DMA there is no such fd: a device that cannot DMA needs no page's address. */
+static int uio_ext_pin_fd(struct uio_dev *u, const struct policy_grant *g, int *ret_fd)
+{
+	struct uio_ext_pin_fd req = {.limit = g->memlock_limit};
+	int fd = ioctl(u->ext_fd, UIO_EXT_PIN_FD, &req);
+
+	if (fd < 0)
+		return log_error_errno(errno, "%s: uio_ext refused a pin fd (dma-pin): %m",
+				       u->slot);
+	*ret_fd = fd;
 	return 0;
 }
 
@@ -318,7 +335,7 @@ int uio_dev_client_fds(struct uio_dev *u, const struct pci_device *dev,
 		       size_t *ret_n)
 {
 	_cleanup_strv_free_ char **names = NULL;
-	_cleanup_free_ int *fds = calloc(PCI_NUM_RESOURCES + 2, sizeof(int));
+	_cleanup_free_ int *fds = calloc(PCI_NUM_RESOURCES + 3, sizeof(int));
 	size_t n = 0;
 	int r;
 
@@ -352,6 +369,9 @@ int uio_dev_client_fds(struct uio_dev *u, const struct pci_device *dev,
 			r = -ENOMEM;
 			goto fail;
 		}
+		r = u->bus_master ? uio_ext_pin_fd(u, g, &fds[n]) : 0;
+		if (r < 0 || (u->bus_master && (n++, strv_push(&names, "dma-pin")) < 0))
+			goto fail;
 	} else {
 		/* Read-only: enough to wait for interrupts, and no writable mapping of any BAR. */
 		r = open_uio_node(u, O_RDONLY, &fds[n]);
@@ -908,16 +928,43 @@ static int uio_ext_dma_free(void *b, uint64_t offset)
 	return ioctl(u->ext_fd, UIO_EXT_DMA_FREE, &offset) < 0 ? negative_errno() : 0;
 }
 
+/* With DMA=unsafe the holder's pidfd first, as for VFIO: its pins count against its
+ * RLIMIT_MEMLOCK, which client_fds raises to MemlockLimit=. */
 static int uio_ext_prepare(const char *root, const struct pci_device *dev,
 			   const struct policy_grant *g, struct backend_holder *h, void **ret)
 {
 	struct uio_dev *u;
-	int r = uio_dev_open(root, dev, g, h->uid, h->pid, true, &u);
+	int r;
 
+	if (g->dma == POLICY_DMA_UNSAFE && g->memlock_limit && h->pidfd < 0) {
+		r = vfio_dev_open_pidfd(h->pid, &h->pidfd);
+		if (r < 0)
+			return r;
+	}
+	r = uio_dev_open(root, dev, g, h->uid, h->pid, true, &u);
 	if (r < 0)
 		return r;
 	*ret = u;
 	return 0;
+}
+
+static int uio_ext_client_fds(void *b, const struct pci_device *dev, const struct policy_grant *g,
+			      const struct backend_holder *h, int **ret_fds, char ***ret_names,
+			      size_t *ret_n)
+{
+	struct uio_dev *u = b;
+
+	if (u->bus_master && g->memlock_limit) {
+		int r = vfio_dev_raise_memlock(h->pidfd, h->pid, g->memlock_limit);
+
+		if (r < 0)
+			return log_error_errno(
+				r,
+				"%s: could not raise the RLIMIT_MEMLOCK of pid %d to "
+				"MemlockLimit=, which its pins count against: %m",
+				u->slot, (int)h->pid);
+	}
+	return uio_dev_client_fds(u, dev, g, ret_fds, ret_names, ret_n);
 }
 
 /* 1 when the holder has nothing left that reaches the function: I/O BAR resource files are
@@ -973,13 +1020,17 @@ static int uio_ext_plan(const char *root, const struct pci_device *dev,
 			"would bind %s to uio_ext through driver_override\n"
 			"would reset it: by uio_ext on open\n"
 			"would keep bus mastering %s\n"
-			"would hand uid %u: %s, uio (/dev/uioN: memory BARs%s, interrupts)\n"
+			"would hand uid %u: %s, uio (/dev/uioN: memory BARs%s, interrupts)%s\n"
 			"when the lease ends: mappings revoked by uio_ext, bus mastering off, "
 			"reset, give it back to %s\n",
 			dev->slot, dev->driver ?: "none", dev->driver_override ?: "unset",
 			dev->slot, g->dma == POLICY_DMA_UNSAFE ? "ON (DMA=unsafe)" : "off",
 			(unsigned)h->uid, fds,
 			g->write_combining ? ", WriteCombining= ones WC" : "",
+			g->dma == POLICY_DMA_UNSAFE ? ", dma-pin (pins its own pages up to "
+						      "MemlockLimit=, tells their bus "
+						      "addresses)"
+						    : "",
 			dev->driver ?: "no driver") < 0
 		       ? -ENOMEM
 		       : 0;
@@ -989,7 +1040,7 @@ const struct backend_ops backend_uio_ext_ops = {
 	.name = "uio-ext",
 	.driver = UIO_EXT_DRIVER,
 	.prepare = uio_ext_prepare,
-	.client_fds = uio_client_fds,
+	.client_fds = uio_ext_client_fds,
 	.irq_setup = uio_ext_irq_setup,
 	.config_read = uio_config_read,
 	.config_write = uio_config_write,

@@ -102,6 +102,16 @@ static int dma_alloc_locked(struct udrv_device *dev, struct dma_buf *b, uint64_t
 	return 0;
 }
 
+int udrv_dma_pin(struct udrv_device *dev, void *addr, uint64_t *ret_bus, size_t *ret_page_size)
+{
+	if (ctl_ended(&dev->ctl))
+		return -ENOLINK;
+	if (dev->pin_fd >= 0)
+		return uio_ext_dma_pin(dev, addr, ret_bus, ret_page_size);
+	/* A uio_ext lease without DMA=unsafe: its device cannot DMA, no page's address is due. */
+	return dev->uio_fd >= 0 ? -EPERM : -EOPNOTSUPP;
+}
+
 int udrv_dma_alloc(struct udrv_device *dev, size_t len, void **ret_vaddr, uint64_t *ret_iova)
 {
 	struct dma_buf *b;

@@ -120,6 +120,7 @@ struct udrv_device {
 	int irq_fd;
 	int unmask_fd; /* "irq-unmask": an eventfd udrvd watches; -1 */
 	int uio_fd;    /* "uio" (uio_ext): BAR maps, interrupts, unmask by write; -1 */
+	int pin_fd;    /* "dma-pin" (uio_ext, DMA=unsafe): pins pages of this process; -1 */
 	int vec_fds[LEASE_MAX_VECTORS]; /* uio_ext: "irq-vecN", MSI/MSI-X eventfds */
 	unsigned n_vecs;
 	void *dma_window; /* uio_ext: the "dma" map of uio_fd, mapped at the first buffer */
@@ -182,6 +183,7 @@ int vfio_irq_read(struct udrv_device *dev, uint64_t *ret_count);
  * its maps (named "BARn" in sysfs), interrupts are read from it as a 4-byte count and unmasked
  * by writing 1 to it. */
 #define LEASE_FD_UIO "uio"
+#define LEASE_FD_DMA_PIN "dma-pin"
 /* Called by device_new(): sets uio_fd (-1 otherwise), irq_fd, and the memory BARs'
  * bar_fd/bar_size/bar_offset from /sys/dev/char/MAJ:MIN/maps. */
 int uio_ext_device_init(struct udrv_device *dev);
@@ -191,6 +193,8 @@ int uio_ext_irq_unmask(struct udrv_device *dev);
  * the buffer in its "dma" window, which this maps once. */
 int uio_ext_dma_alloc(struct udrv_device *dev, size_t len, void **ret_vaddr, uint64_t *ret_bus);
 int uio_ext_dma_free(struct udrv_device *dev, void *vaddr);
+/* udrv_dma_pin on a uio_ext lease with "dma-pin". */
+int uio_ext_dma_pin(struct udrv_device *dev, void *addr, uint64_t *ret_bus, size_t *ret_page_size);
 /* udrv_close: unmaps the window (the module frees the buffers at the last close). */
 void uio_ext_device_done(struct udrv_device *dev);
 

@@ -183,6 +183,27 @@ int udrv_config_write(struct udrv_device *dev, unsigned offset, const void *buf,
  */
 int udrv_dma_alloc(struct udrv_device *dev, size_t len, void **ret_vaddr, uint64_t *ret_iova);
 
+/* Pins the page that holds ADDR, an address of the calling process's own writable memory,
+ * for the device, and tells the address the device uses for ADDR (*RET_BUS) and the size of
+ * that page (*RET_PAGE_SIZE: the base page size, or the hugepage size in a hugetlb mapping);
+ * the page is physically contiguous, so ADDR's bus address grows with it to the page's end.
+ * Either pointer may be NULL. Only on a uio-ext lease with DMA=unsafe (its "dma-pin" fd):
+ * what unmodified DPDK needs for physical addresses without an IOMMU. Pinning a page again
+ * is free. There is no unpin: the page stays pinned (its memory cannot be moved or freed,
+ * even after munmap() or exit) until the uio_ext module has reset the device at the end of
+ * the lease, so that the device never writes to memory that was handed back. Pins count
+ * against the process's RLIMIT_MEMLOCK (-ENOMEM beyond it; udrvd raises it to the policy's
+ * MemlockLimit=) and against MemlockLimit= for the lease (-ENOSPC). -EFAULT for an address
+ * that is not mapped writable in this process, -EOPNOTSUPP for memory that cannot be pinned
+ * (a BAR or other device mapping, DAX, a shared mapping of an ordinary file), -ERANGE for a
+ * page beyond the device's DMA mask, -EPERM without DMA=unsafe, after a revoke, or in a
+ * process other than the first that pinned through the lease's fd (the fd is bound to that
+ * process's memory, even across fork()); -ENODEV once udrvd took the function back (a revoke
+ * unbinds it); -EOPNOTSUPP on a VFIO or uio_pci_generic lease
+ * (VFIO: udrv_dma_alloc()), -ENOLINK once the lease has ended.
+ */
+int udrv_dma_pin(struct udrv_device *dev, void *addr, uint64_t *ret_bus, size_t *ret_page_size);
+
 /* Unmaps a buffer from the device (stop the device using it first), then frees it. VADDR is
  * what udrv_dma_alloc() returned; -ENOENT when it is not a buffer of DEV. udrv_close() frees
  * the buffers left. */

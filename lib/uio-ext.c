@@ -6,13 +6,17 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <syslog.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "udrv-internal.h"
 #include "udrv-protocol.h"
+#include "../uio-ext/include/uapi/linux/uio_ext.h"
 
 /* UIO has at most 5 maps (MAX_UIO_MAPS). */
 #define UIO_MAPS_MAX 5
@@ -44,6 +48,9 @@ int uio_ext_device_init(struct udrv_device *dev)
 	char dir[PATH_MAX];
 	struct stat st;
 
+	dev->pin_fd = lease_fd(dev->lease, LEASE_FD_DMA_PIN);
+	if (dev->pin_fd < 0)
+		dev->pin_fd = -1;
 	dev->uio_fd = lease_fd(dev->lease, LEASE_FD_UIO);
 	if (dev->uio_fd < 0) {
 		dev->uio_fd = -1;
@@ -189,6 +196,47 @@ int uio_ext_dma_free(struct udrv_device *dev, void *vaddr)
 	}
 	pthread_mutex_unlock(&dev->lock);
 	return r;
+}
+
+/* What the module's errors mean for the caller's address, for the log callback. */
+static const char *pin_refusal(int err)
+{
+	switch (err) {
+	case EFAULT:
+		return "not a writable mapped address of this process";
+	case EOPNOTSUPP:
+		return "memory that cannot be pinned (a device or PFN mapping, DAX, a shared "
+		       "file mapping): use anonymous memory, shmem or hugepages";
+	case ERANGE:
+		return "the page lies beyond the device's DMA mask (DmaAddressBits=)";
+	case ENOMEM:
+		return "past RLIMIT_MEMLOCK (udrvd raised it to the policy's MemlockLimit=)";
+	case ENOSPC:
+		return "past the lease's MemlockLimit= of pinned memory";
+	case EPERM:
+		return "the pin fd belongs to another process, or the lease was revoked";
+	case ENODEV:
+		return "the device was taken back (the lease was revoked or ended)";
+	default:
+		return strerror(err);
+	}
+}
+
+int uio_ext_dma_pin(struct udrv_device *dev, void *addr, uint64_t *ret_bus, size_t *ret_page_size)
+{
+	struct uio_ext_pin p = {.vaddr = (uint64_t)(uintptr_t)addr};
+
+	if (ioctl(dev->pin_fd, UIO_EXT_PIN, &p) < 0) {
+		int err = errno;
+
+		ulog(LOG_ERR, "cannot pin the page at %p for DMA: %s", addr, pin_refusal(err));
+		return -err;
+	}
+	if (ret_bus)
+		*ret_bus = p.bus_addr + ((uint64_t)(uintptr_t)addr - p.page_vaddr);
+	if (ret_page_size)
+		*ret_page_size = (size_t)p.page_size;
+	return 0;
 }
 
 void uio_ext_device_done(struct udrv_device *dev)

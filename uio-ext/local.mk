@@ -15,12 +15,22 @@ tests_vm_uioext_attack_SOURCES = tests/vm/uioext-attack.c tests/vm/uioext-util.c
 tests_vm_uioext_attack_CPPFLAGS = $(tests_vm_uioext_test_CPPFLAGS)
 tests_vm_uioext_attack_CFLAGS = $(WARN_CFLAGS) -pthread
 tests_vm_uioext_attack_LDFLAGS = -pthread
-uioext_tests = tests/vm/uioext-build.sh tests/vm/uioext-noiommu.sh tests/vm/uioext-dkms.sh \
-	tests/vm/uioext-wc-noiommu.sh \
-	tests/vm/uioext-attack-noiommu.sh
+# The pin fd (issue 20): tests/vm/uioext-pin.scenario.
+check_PROGRAMS += tests/vm/uioext-pin
+tests_vm_uioext_pin_SOURCES = tests/vm/uioext-pin.c tests/vm/uioext-util.c tests/vm/uioext-util.h
+tests_vm_uioext_pin_CPPFLAGS = $(tests_vm_uioext_test_CPPFLAGS)
+tests_vm_uioext_pin_CFLAGS = $(WARN_CFLAGS)
+tests_vm_uioext_pin_LDFLAGS =
+check_PROGRAMS += tests/vm/uioext-pin-holder
+tests_vm_uioext_pin_holder_SOURCES = tests/vm/uioext-pin-holder.c
+tests_vm_uioext_pin_holder_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/lib
+tests_vm_uioext_pin_holder_LDADD = lib/libudrv.la
+tests_vm_uioext_pin_holder_LDFLAGS = $(AM_LDFLAGS) -no-install
+uioext_tests = tests/vm/uioext-build.sh tests/vm/uioext-pin-noiommu.sh tests/vm/uioext-noiommu.sh \
+	tests/vm/uioext-dkms.sh tests/vm/uioext-wc-noiommu.sh tests/vm/uioext-attack-noiommu.sh
 TESTS += $(uioext_tests)
 EXTRA_DIST += $(uioext_tests) tests/vm/uioext.scenario tests/vm/uioext-dkms.scenario \
-	tests/vm/uioext-attack.scenario tests/vm/uioext-wc.scenario \
+	tests/vm/uioext-attack.scenario tests/vm/uioext-pin.scenario tests/vm/uioext-wc.scenario \
 	uio-ext/uio-ext.c uio-ext/Kbuild uio-ext/Makefile uio-ext/dkms.conf \
 	uio-ext/include/uapi/linux/uio_ext.h uio-ext/build-module uio-ext/fetch-checkpatch
 CLEAN_DIRS += uio-ext/kbuild tests/vm/uioext-dkms
@@ -49,5 +59,6 @@ tests_vm_uioext_holder_SOURCES = tests/vm/uioext-holder.c
 tests_vm_uioext_holder_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/lib
 tests_vm_uioext_holder_LDADD = lib/libudrv.la
 tests_vm_uioext_holder_LDFLAGS = $(AM_LDFLAGS) -no-install
-TESTS += tests/vm/uioext-lease-noiommu.sh
-EXTRA_DIST += tests/vm/uioext-lease-noiommu.sh tests/vm/uioext-lease.scenario
+TESTS += tests/vm/uioext-lease-noiommu.sh tests/vm/uioext-pin-lease-noiommu.sh
+EXTRA_DIST += tests/vm/uioext-lease-noiommu.sh tests/vm/uioext-lease.scenario \
+	tests/vm/uioext-pin-lease-noiommu.sh tests/vm/uioext-pin-lease.scenario

@@ -9,7 +9,7 @@
  * A lock is only ever taken while holding locks listed above it, never one listed below:
  *
  *   device_lock (driver core: probe, remove)
- *   mmap_lock (mm: the mmap callback, faults, VMA open and close)
+ *   mmap_lock (mm: the mmap callback, faults, VMA open and close, pinning user pages)
  *   uio_device.info_lock (UIO core: open, release, mmap and irqcontrol callbacks, and
  *                         uio_unregister_device() in .remove, under device_lock)
  *   uioext_dev.lock (mutex: opens, interrupt mode, vectors, DMA, revoke, reset)
@@ -24,6 +24,15 @@
  * No user memory is touched under uioext_dev.lock or anything below it: a fault in
  * copy_to_user() takes mmap_lock, which sits above it. The control ioctl copies its
  * argument in before it takes the lock and out after it has dropped it.
+ *
+ * Pins: UIO_EXT_PIN pins the page with the caller's mmap_lock held for reading and no
+ * lock of ours, then takes uioext_dev.lock to record it, checking again that the pin fd
+ * is still valid (a revoke or a quiesce may have come in between; then the new pin is
+ * undone at once). Releasing a pin takes no mmap_lock (unpin_user_page(), and the
+ * memlock charge lives in the atomic mm->pinned_vm, not in locked_vm, which needs
+ * mmap_lock for writing), so pins are released under uioext_dev.lock, right after the
+ * reset, even from the last release under info_lock. uioext_dev.pins (an xarray) has its
+ * own spinlock, below uioext_dev.lock; all its users hold uioext_dev.lock as well.
  *
  * The fault handler holds mmap_lock and takes rev for reading; revoke takes rev for
  * writing and zaps through i_mmap_rwsem without mmap_lock, so the two never invert.
@@ -40,11 +49,15 @@
  * master bit does, so they cannot undo one either.
  */
 
+#include <linux/anon_inodes.h>
+#include <linux/dma-direct.h>
+#include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
 #include <linux/eventfd.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/hrtimer.h>
+#include <linux/hugetlb.h>
 #include <linux/interrupt.h>
 #include <linux/kref.h>
 #include <linux/miscdevice.h>
@@ -53,11 +66,16 @@
 #include <linux/mutex.h>
 #include <linux/pci.h>
 #include <linux/rwsem.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/shmem_fs.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
-#include <linux/uio_driver.h>
+#include <linux/swiotlb.h>
 #include <linux/uaccess.h>
+#include <linux/uio_driver.h>
 #include <linux/vmalloc.h>
+#include <linux/xarray.h>
 
 #include <linux/uio_ext.h>
 
@@ -103,6 +121,29 @@ struct uioext_mref {
 	unsigned long vmas;
 };
 
+/*
+ * A user page (a base page or a whole hugetlb page) pinned for the device, indexed by its
+ * PFN in uioext_dev.pins. It lives until the device is idle, whatever happens to the pin
+ * fd or the process: @mm (held by mmgrab()) is where its memlock charge is returned.
+ */
+struct uioext_pin {
+	struct page *page;
+	struct mm_struct *mm;
+	unsigned long npages;		/* base pages it covers */
+	u64 owner;			/* id of the pin fd that made it */
+};
+
+/*
+ * A pin fd. It is bound to the device and, from its first pin on, to the caller's mm;
+ * it is valid only for the lease it was made for (uioext_dev.lease at its creation).
+ */
+struct uioext_pinctx {
+	struct uioext_dev *ud;
+	struct mm_struct *mm;		/* set once, by the first UIO_EXT_PIN */
+	u64 lease;
+	u64 id;
+};
+
 struct uioext_vec {
 	struct uioext_dev *ud;
 	struct eventfd_ctx *trigger;
@@ -117,6 +158,7 @@ struct uioext_dev {
 	struct uio_info info;
 	struct pci_saved_state *saved;	/* the clean state restored after resets */
 	char name[32];
+	int minor;			/* N of /dev/uioN, kept past removal for the status */
 	int map_bar[MAX_UIO_MAPS];	/* BAR behind each map, -1 for the "dma" map */
 	unsigned int dma_map;		/* map index of the "dma" map or UIOEXT_NO_MAP */
 	unsigned long dma_pages;
@@ -136,6 +178,13 @@ struct uioext_dev {
 	unsigned int nvecs;
 	u64 dma_limit, dma_used;
 	unsigned long dma_next;		/* next unused page of the "dma" map */
+	u64 lease;			/* bumped when a lease ends: revoke, quiesce */
+	u64 pinctx_ids;
+	struct xarray pins;		/* struct uioext_pin by PFN */
+	u64 pin_limit, pinned_bytes;
+	unsigned int npins;
+	u64 pins_released, release_resets;
+	u32 release_master;
 
 	struct rw_semaphore rev;	/* protects revoked, mrefs, bufs, wc_bars */
 	bool revoked;
@@ -163,6 +212,8 @@ static void uioext_free(struct kref *kref)
 	struct uioext_dev *ud = container_of(kref, struct uioext_dev, kref);
 
 	WARN_ON_ONCE(!list_empty(&ud->mrefs));
+	WARN_ON_ONCE(!xa_empty(&ud->pins));
+	xa_destroy(&ud->pins);
 	pci_dev_put(ud->pdev);
 	kfree(ud->saved);
 	kfree(ud);
@@ -447,6 +498,8 @@ static void uioext_revoke_locked(struct uioext_dev *ud)
 	uioext_irq_silence(ud);
 	uioext_master(ud, false);
 	ud->dma_allowed = false;
+	/* Pin fds die; their pins stay until the device is reset (uioext_quiesce()). */
+	ud->lease++;
 	/* A holder asleep in read() or poll() wakes, touches the device and gets SIGBUS. */
 	if (ud->opens)
 		uioext_notify(ud);
@@ -529,8 +582,40 @@ static void uioext_default_dma_mask(struct pci_dev *pdev)
 }
 
 /*
+ * Releases the pins made through the pin fd @owner (0: every pin). The device must be
+ * idle: reset with bus mastering off, or never opened since. Records the reset count and
+ * whether bus mastering was on, so that a test can tell the order. Called with lock held.
+ */
+static void uioext_pins_release(struct uioext_dev *ud, u64 owner)
+{
+	struct uioext_pin *p;
+	unsigned long pfn;
+	u16 cmd = 0;
+
+	lockdep_assert_held(&ud->lock);
+	if (xa_empty(&ud->pins))
+		return;
+	pci_read_config_word(ud->pdev, PCI_COMMAND, &cmd);
+	xa_for_each(&ud->pins, pfn, p) {
+		if (owner && p->owner != owner)
+			continue;
+		xa_erase(&ud->pins, pfn);
+		unpin_user_page(p->page);
+		atomic64_sub(p->npages, &p->mm->pinned_vm);
+		mmdrop(p->mm);
+		ud->pinned_bytes -= (u64)p->npages << PAGE_SHIFT;
+		ud->npins--;
+		ud->pins_released++;
+		if (cmd & PCI_COMMAND_MASTER)
+			ud->release_master++;
+		kfree(p);
+	}
+	ud->release_resets = atomic64_read(&ud->n_resets);
+}
+
+/*
  * Makes the device idle: no interrupts, no bus mastering, reset to the clean state,
- * then the DMA buffers freed. Called with lock held.
+ * then the DMA buffers freed and the pins released. Called with lock held.
  */
 static int uioext_quiesce(struct uioext_dev *ud, bool dev_locked)
 {
@@ -539,8 +624,10 @@ static int uioext_quiesce(struct uioext_dev *ud, bool dev_locked)
 	uioext_irq_stop(ud);
 	uioext_master(ud, false);
 	ud->dma_allowed = false;
+	ud->lease++;
 	ret = uioext_reset(ud, dev_locked);
 	uioext_bufs_free(ud);
+	uioext_pins_release(ud, 0);
 	uioext_default_dma_mask(ud->pdev);
 	return ret;
 }
@@ -776,6 +863,7 @@ union uioext_ioc_arg {
 	struct uio_ext_dma dma;
 	struct uio_ext_dma_buf buf;
 	struct uio_ext_status status;
+	struct uio_ext_pin_fd pin_fd;
 	u32 on;			/* SET_MASTER; SET_WC: the BARs */
 	u64 offset;
 };
@@ -1009,15 +1097,280 @@ static int uioext_dma_free(struct uioext_dev *ud, u64 offset)
 	return ret;
 }
 
+/* ---- Pins ------------------------------------------------------------------------ */
+
+/*
+ * Binds the pin fd to the caller's mm on its first pin; a pin from any other mm (the fd
+ * passed to another process, or inherited across fork()) is refused.
+ */
+static int uioext_pin_bind_mm(struct uioext_pinctx *ctx)
+{
+	struct mm_struct *mm = current->mm;
+
+	if (!mm)
+		return -EPERM;
+	if (!READ_ONCE(ctx->mm)) {
+		mmgrab(mm);
+		if (cmpxchg(&ctx->mm, NULL, mm))
+			mmdrop(mm);
+	}
+	return READ_ONCE(ctx->mm) == mm ? 0 : -EPERM;
+}
+
+/*
+ * Memory the device may be given: anonymous memory (private file mappings included, which
+ * FOLL_WRITE copies), shmem and hugetlb. Not I/O or PFN mappings (a BAR), not DAX, not the
+ * page cache of a shared file mapping, whose writeback a long-term pin would stall.
+ */
+static int uioext_pin_vma_ok(struct vm_area_struct *vma)
+{
+	if (vma->vm_flags & (VM_IO | VM_PFNMAP))
+		return -EOPNOTSUPP;
+	if (vma_is_dax(vma))
+		return -EOPNOTSUPP;
+	if (is_vm_hugetlb_page(vma) || vma_is_anonymous(vma) || !(vma->vm_flags & VM_SHARED))
+		return 0;
+	if (vma->vm_file && shmem_mapping(vma->vm_file->f_mapping))
+		return 0;
+	return -EOPNOTSUPP;
+}
+
+/*
+ * Pins the page (a whole hugetlb page in a hugetlb mapping) holding @addr in the
+ * caller's mm, which must be @mm. Takes mmap_lock and no lock of ours (see LOCKING).
+ */
+static int uioext_pin_user(struct mm_struct *mm, unsigned long addr, struct page **ret_page,
+			   unsigned long *ret_start, unsigned long *ret_size)
+{
+	struct vm_area_struct *vma;
+	unsigned long size, start;
+	struct page *page;
+	long n;
+	int ret;
+
+	if (!access_ok((void __user *)addr, 1))
+		return -EFAULT;
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
+	vma = vma_lookup(mm, addr);
+	ret = vma ? uioext_pin_vma_ok(vma) : -EFAULT;
+	if (ret)
+		goto out;
+	size = is_vm_hugetlb_page(vma) ? huge_page_size(hstate_vma(vma)) : PAGE_SIZE;
+	start = ALIGN_DOWN(addr, size);
+	n = pin_user_pages(start, 1, FOLL_WRITE | FOLL_LONGTERM, &page, NULL);
+	if (n != 1) {
+		ret = n < 0 ? n : -EFAULT;
+		goto out;
+	}
+	*ret_page = page;
+	*ret_start = start;
+	*ret_size = size;
+out:
+	mmap_read_unlock(mm);
+	return ret;
+}
+
+/* The bus address of @size bytes at @page, if the device reaches all of them directly. */
+static int uioext_pin_bus(struct uioext_dev *ud, struct page *page, unsigned long size,
+			  dma_addr_t *ret_bus)
+{
+	struct device *dev = &ud->pdev->dev;
+	u64 limit = min_not_zero(dma_get_mask(dev), dev->bus_dma_limit);
+	dma_addr_t bus = phys_to_dma(dev, page_to_phys(page));
+
+	if (bus == DMA_MAPPING_ERROR || bus + size - 1 < bus || bus + size - 1 > limit)
+		return -ERANGE;
+	*ret_bus = bus;
+	return 0;
+}
+
+/*
+ * Records a new pin of @page for @ctx, charged to @mm's RLIMIT_MEMLOCK (mm->pinned_vm,
+ * as RDMA does) and to the device's limit. Returns 1 if the page was pinned already: the
+ * caller then drops its own pin. Called with lock held.
+ */
+static int uioext_pin_add_locked(struct uioext_dev *ud, struct uioext_pinctx *ctx,
+				 struct uioext_pin *p)
+{
+	unsigned long pfn = page_to_pfn(p->page);
+	unsigned long lock_limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+	int ret;
+
+	if (ud->removed)
+		return -ENODEV;
+	if (ctx->lease != ud->lease || ud->revoked || !ud->dma_allowed)
+		return -EPERM;
+	if (xa_load(&ud->pins, pfn))
+		return 1;
+	if (ud->pinned_bytes + ((u64)p->npages << PAGE_SHIFT) > ud->pin_limit)
+		return -ENOSPC;
+	if (atomic64_add_return(p->npages, &p->mm->pinned_vm) > lock_limit &&
+	    !capable(CAP_IPC_LOCK)) {
+		atomic64_sub(p->npages, &p->mm->pinned_vm);
+		return -ENOMEM;
+	}
+	ret = xa_insert(&ud->pins, pfn, p, GFP_KERNEL);
+	if (ret) {
+		atomic64_sub(p->npages, &p->mm->pinned_vm);
+		return ret;
+	}
+	mmgrab(p->mm);
+	ud->pinned_bytes += (u64)p->npages << PAGE_SHIFT;
+	ud->npins++;
+	return 0;
+}
+
+static int uioext_pin(struct uioext_pinctx *ctx, struct uio_ext_pin *req)
+{
+	struct uioext_dev *ud = ctx->ud;
+	unsigned long start, size;
+	struct uioext_pin *p;
+	struct page *page;
+	dma_addr_t bus;
+	int ret;
+
+	if (req->vaddr != (unsigned long)req->vaddr)
+		return -EFAULT;
+	ret = uioext_pin_bind_mm(ctx);
+	if (ret)
+		return ret;
+	p = kzalloc(sizeof(*p), GFP_KERNEL_ACCOUNT);
+	if (!p)
+		return -ENOMEM;
+	ret = uioext_pin_user(ctx->mm, req->vaddr, &page, &start, &size);
+	if (ret)
+		goto err_free;
+	ret = uioext_pin_bus(ud, page, size, &bus);
+	if (ret)
+		goto err_unpin;
+	p->page = page;
+	p->mm = ctx->mm;
+	p->npages = size >> PAGE_SHIFT;
+	p->owner = ctx->id;
+	mutex_lock(&ud->lock);
+	ret = uioext_pin_add_locked(ud, ctx, p);
+	mutex_unlock(&ud->lock);
+	if (ret < 0)
+		goto err_unpin;
+	if (ret > 0) {
+		/* Pinned already, by this device: ours is one pin too many. */
+		unpin_user_page(page);
+		kfree(p);
+	}
+	req->page_vaddr = start;
+	req->page_size = size;
+	req->bus_addr = bus;
+	return 0;
+
+err_unpin:
+	unpin_user_page(page);
+err_free:
+	kfree(p);
+	return ret;
+}
+
+static long uioext_pin_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct uio_ext_pin __user *uarg = (void __user *)arg;
+	struct uio_ext_pin req;
+	int ret;
+
+	if (cmd != UIO_EXT_PIN)
+		return -ENOTTY;
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	ret = uioext_pin(file->private_data, &req);
+	/* A pin whose result cannot be written stays: the same call finds it again. */
+	if (!ret && copy_to_user(uarg, &req, sizeof(req)))
+		return -EFAULT;
+	return ret;
+}
+
+/*
+ * The pin fd's last close. Its pins stay while the device may still use them: only a
+ * device that is not open (reset at its last release, bus mastering off) lets them go
+ * now; otherwise the quiesce of the last release or of removal does.
+ */
+static int uioext_pin_release(struct inode *inode, struct file *file)
+{
+	struct uioext_pinctx *ctx = file->private_data;
+	struct uioext_dev *ud = ctx->ud;
+
+	mutex_lock(&ud->lock);
+	if (!ud->opens)
+		uioext_pins_release(ud, ctx->id);
+	mutex_unlock(&ud->lock);
+	if (ctx->mm)
+		mmdrop(ctx->mm);
+	kfree(ctx);
+	uioext_put(ud);
+	return 0;
+}
+
+static const struct file_operations uioext_pin_fops = {
+	.owner = THIS_MODULE,
+	.release = uioext_pin_release,
+	.unlocked_ioctl = uioext_pin_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+/*
+ * UIO_EXT_PIN_FD: a new pin fd for the device's current lease, which only DMA makes
+ * useful; without it the holder must not learn where its pages are.
+ */
+static int uioext_pin_fd(struct uioext_dev *ud, const struct uio_ext_pin_fd *req)
+{
+	struct device *dev = &ud->pdev->dev;
+	struct uioext_pinctx *ctx;
+	int ret = 0;
+
+	if (req->flags || req->pad)
+		return -EINVAL;
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	if (!ctx)
+		return -ENOMEM;
+	mutex_lock(&ud->lock);
+	if (ud->removed) {
+		ret = -ENODEV;
+	} else if (ud->revoked || !ud->dma_allowed) {
+		ret = -EPERM;
+	} else if (get_dma_ops(dev) || is_swiotlb_force_bounce(dev)) {
+		/* Bus addresses are not physical ones (an IOMMU), or DMA would bounce. */
+		ret = -EOPNOTSUPP;
+	} else {
+		ud->pin_limit = req->limit;
+		ctx->lease = ud->lease;
+		ctx->id = ++ud->pinctx_ids;
+		ctx->ud = ud;
+		kref_get(&ud->kref);
+	}
+	mutex_unlock(&ud->lock);
+	if (ret) {
+		kfree(ctx);
+		return ret;
+	}
+	ret = anon_inode_getfd("[uio-ext-pin]", &uioext_pin_fops, ctx, O_RDWR | O_CLOEXEC);
+	if (ret < 0) {
+		kfree(ctx);
+		uioext_put(ud);
+	}
+	return ret;
+}
+
 static void uioext_status(struct uioext_dev *ud, struct uio_ext_status *st)
 {
 	struct uioext_buf *b;
 	u16 cmd = 0;
 
 	memset(st, 0, sizeof(*st));
-	pci_read_config_word(ud->pdev, PCI_COMMAND, &cmd);
-	st->uio_index = ud->info.uio_dev->minor;
+	/* Once removed, the function is no longer ours to read (it may be gone, or another's). */
+	if (!ud->removed)
+		pci_read_config_word(ud->pdev, PCI_COMMAND, &cmd);
+	st->uio_index = ud->minor;
 	st->flags = (ud->revoked ? UIO_EXT_F_REVOKED : 0) |
+		    (ud->removed ? UIO_EXT_F_REMOVED : 0) |
 		    (ud->dma_allowed ? UIO_EXT_F_DMA : 0) |
 		    (cmd & PCI_COMMAND_MASTER ? UIO_EXT_F_MASTER : 0) |
 		    (cmd & PCI_COMMAND_INTX_DISABLE ? UIO_EXT_F_INTX_MASKED : 0) |
@@ -1039,6 +1392,12 @@ static void uioext_status(struct uioext_dev *ud, struct uio_ext_status *st)
 	st->dma_limit = ud->dma_limit;
 	st->dma_window = (u64)ud->dma_pages << PAGE_SHIFT;
 	st->dma_map = ud->dma_map;
+	st->pinned_bytes = ud->pinned_bytes;
+	st->pin_limit = ud->pin_limit;
+	st->pins_released = ud->pins_released;
+	st->release_resets = ud->release_resets;
+	st->pins = ud->npins;
+	st->release_master = ud->release_master;
 	down_read(&ud->rev);
 	list_for_each_entry(b, &ud->bufs, node)
 		st->dma_buffers++;
@@ -1077,6 +1436,11 @@ out:
 static int uioext_ctl_locked(struct uioext_dev *ud, unsigned int cmd, union uioext_ioc_arg *a,
 			     const s32 *fds)
 {
+	/* The counters of a removed device stay readable: they tell how its end went. */
+	if (cmd == UIO_EXT_GET_STATUS) {
+		uioext_status(ud, &a->status);
+		return 0;
+	}
 	if (ud->removed)
 		return -ENODEV;
 	switch (cmd) {
@@ -1089,6 +1453,8 @@ static int uioext_ctl_locked(struct uioext_dev *ud, unsigned int cmd, union uioe
 		down_write(&ud->rev);
 		ud->revoked = false;
 		up_write(&ud->rev);
+		/* Not open, so idle: the last lease's pins can go. */
+		uioext_pins_release(ud, 0);
 		return 0;
 	case UIO_EXT_SET_IRQ:
 		return uioext_set_irq(ud, &a->irq);
@@ -1104,9 +1470,6 @@ static int uioext_ctl_locked(struct uioext_dev *ud, unsigned int cmd, union uioe
 		return uioext_dma_alloc(ud, &a->buf);
 	case UIO_EXT_DMA_FREE:
 		return uioext_dma_free(ud, a->offset);
-	case UIO_EXT_GET_STATUS:
-		uioext_status(ud, &a->status);
-		return 0;
 	}
 	return -ENOTTY;
 }
@@ -1132,6 +1495,7 @@ static long uioext_ctl_ioctl(struct file *file, unsigned int cmd, unsigned long 
 	case UIO_EXT_DMA_FREE:
 	case UIO_EXT_GET_STATUS:
 	case UIO_EXT_SET_WC:
+	case UIO_EXT_PIN_FD:
 		break;
 	default:
 		return -ENOTTY;
@@ -1156,6 +1520,9 @@ static long uioext_ctl_ioctl(struct file *file, unsigned int cmd, unsigned long 
 				   a.vectors.count * sizeof(fds[0])))
 			return -EFAULT;
 	}
+	/* It takes the lock itself: the new fd is installed without it. */
+	if (cmd == UIO_EXT_PIN_FD)
+		return uioext_pin_fd(ud, &a.pin_fd);
 
 	mutex_lock(&ud->lock);
 	ret = uioext_ctl_locked(ud, cmd, &a, fds);
@@ -1291,6 +1658,7 @@ static int uioext_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	INIT_LIST_HEAD(&ud->bufs);
 	INIT_LIST_HEAD(&ud->mrefs);
 	INIT_LIST_HEAD(&ud->node);
+	xa_init(&ud->pins);
 	hrtimer_init(&ud->unmask_timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
 	ud->unmask_timer.function = uioext_unmask_timer_fn;
 	hrtimer_init(&ud->poll_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
@@ -1334,6 +1702,7 @@ static int uioext_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (ret)
 		goto err_release;
 
+	ud->minor = ud->info.uio_dev->minor;
 	pci_set_drvdata(pdev, ud);
 	mutex_lock(&uioext_devs_lock);
 	list_add_tail(&ud->node, &uioext_devs);

@@ -133,6 +133,7 @@ static void test_bad_env(void **state)
 		 "irq-vec6:irq-vec7",
 		 -EINVAL},
 		{slot, "4", "ctl:config:irq-vec1:irq-vec0", -EINVAL},
+		{slot, "5", "ctl:config:uio:irq-vec0:dma-pin", -EINVAL},
 		{slot, "3", "ctl:config:irq-vec8", -EINVAL},
 		{slot, "4", "ctl:config:irq-unmask:irq", -EINVAL},
 		{slot, "100", "ctl:config", -EINVAL},
@@ -337,6 +338,11 @@ static void test_names(void **state)
 	assert_int_equal(lease_name_rank("irq"), 8);
 	assert_int_equal(lease_name_rank("vfio-device"), 10);
 	assert_int_equal(lease_name_rank("vfio-container"), 11);
+	assert_int_equal(lease_name_rank("uio"), 12);
+	assert_int_equal(lease_name_rank("dma-pin"), 13);
+	assert_int_equal(lease_name_rank("irq-vec0"), 14);
+	assert_int_equal(lease_name_rank("irq-vec7"), 21);
+	assert_int_equal(lease_name_rank("dma-pin0"), -EINVAL);
 	assert_int_equal(lease_name_rank("bar6"), -EINVAL);
 	assert_int_equal(lease_name_rank(""), -EINVAL);
 	assert_int_equal(lease_new("03:00.0", &l), -EINVAL); /* normalized slots only */

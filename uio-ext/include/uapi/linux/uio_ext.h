@@ -4,6 +4,11 @@
  *
  * A control fd is attached to one uio_ext device (by its UIO index, the N of
  * /dev/uioN) with UIO_EXT_ATTACH; every other ioctl then acts on that device.
+ *
+ * UIO_EXT_PIN_FD makes a pin fd for the device, which the broker hands to the holder: its
+ * one ioctl, UIO_EXT_PIN, pins the (huge) page holding an address of the caller's own
+ * memory and returns the page's bus address. Pins are never undone one by one: they are
+ * released when the device is idle (see uio-ext/README.md, "Pins").
  */
 #ifndef _UAPI_LINUX_UIO_EXT_H
 #define _UAPI_LINUX_UIO_EXT_H
@@ -27,6 +32,7 @@
 #define UIO_EXT_F_MASTER	(1U << 2)	/* bus mastering on */
 #define UIO_EXT_F_INTX_MASKED	(1U << 3)	/* DisINTx set in Command */
 #define UIO_EXT_F_INTX_OK	(1U << 4)	/* the function can mask INTx */
+#define UIO_EXT_F_REMOVED	(1U << 5)	/* unbound: only the status is left */
 
 #define UIO_EXT_MAX_VECTORS	32
 
@@ -82,6 +88,27 @@ struct uio_ext_status {
 	__u64 dma_window;	/* size of the "dma" map, 0 if none */
 	__u32 dma_map;		/* map index of the "dma" map, or ~0U */
 	__u32 dma_buffers;	/* buffers held */
+	__u64 pinned_bytes;	/* bytes of user pages pinned for the device */
+	__u64 pin_limit;	/* the cap of the last UIO_EXT_PIN_FD */
+	__u64 pins_released;	/* pins released so far */
+	__u64 release_resets;	/* resets (the count above) when pins were last released */
+	__u32 pins;		/* pages (huge or not) pinned */
+	__u32 release_master;	/* pins released while bus mastering was on: must stay 0 */
+};
+
+/* UIO_EXT_PIN_FD: a pin fd for the device, for the holder (needs DMA allowed). */
+struct uio_ext_pin_fd {
+	__u64 limit;		/* bytes the device may have pinned at once */
+	__u32 flags;		/* must be 0 */
+	__u32 pad;		/* must be 0 */
+};
+
+/* UIO_EXT_PIN, on a pin fd */
+struct uio_ext_pin {
+	__u64 vaddr;		/* in: an address of the caller's memory, writable */
+	__u64 page_vaddr;	/* out: start of the page that holds it */
+	__u64 page_size;	/* out: its size (base page, or the hugetlb page size) */
+	__u64 bus_addr;		/* out: the address the device uses for page_vaddr */
 };
 
 #define UIO_EXT_ATTACH		_IOW(UIO_EXT_IOC_MAGIC, 0, struct uio_ext_attach)
@@ -94,10 +121,15 @@ struct uio_ext_status {
 #define UIO_EXT_DMA_ALLOC	_IOWR(UIO_EXT_IOC_MAGIC, 7, struct uio_ext_dma_buf)
 #define UIO_EXT_DMA_FREE	_IOW(UIO_EXT_IOC_MAGIC, 8, __u64)
 #define UIO_EXT_GET_STATUS	_IOR(UIO_EXT_IOC_MAGIC, 9, struct uio_ext_status)
+/* Returns the new fd (O_CLOEXEC) */
+#define UIO_EXT_PIN_FD		_IOW(UIO_EXT_IOC_MAGIC, 10, struct uio_ext_pin_fd)
 /*
  * Bit n set: BAR n is mapped write-combining. Only prefetchable memory BARs, and only
  * while nothing maps the device (EBUSY); the last release sets it back to none.
  */
-#define UIO_EXT_SET_WC		_IOW(UIO_EXT_IOC_MAGIC, 10, __u32)
+#define UIO_EXT_SET_WC		_IOW(UIO_EXT_IOC_MAGIC, 11, __u32)
+
+/* On a pin fd */
+#define UIO_EXT_PIN		_IOWR(UIO_EXT_IOC_MAGIC, 32, struct uio_ext_pin)
 
 #endif /* _UAPI_LINUX_UIO_EXT_H */
