@@ -153,28 +153,19 @@ static int acquire_all(const char *path, const char *arg, struct lease **leases,
 	return 0;
 }
 
-/* The first lease's fds go to 3.. with UDRV_* set; the other leases live on through their ctl
- * fds, which follow (a multi-port app such as testpmd needs them held, not used). */
+/* Every lease's fds go to 3.., one lease after the other, with UDRV_* set as lists (a
+ * multi-port app such as testpmd over the preload uses each one's fds). */
 static int pass_leases(struct lease **leases, size_t n)
 {
-	int extra[GRANT_MAX_SLOTS], next;
-	size_t k = 0;
+	size_t total = 0;
 	int r;
 
-	for (size_t i = 1; i < n; i++) {
-		extra[k] = fcntl(lease_fd(leases[i], "ctl"), F_DUPFD_CLOEXEC, 100);
-		if (extra[k] < 0)
-			return negative_errno();
-		k++;
-	}
-	r = lease_export(leases[0], UDRV_FDS_START);
+	r = leases_export(leases, n, UDRV_FDS_START);
 	if (r < 0)
 		return r;
-	next = UDRV_FDS_START + (int)leases[0]->n_fds;
-	for (size_t i = 0; i < k; i++, next++)
-		if (dup2(extra[i], next) < 0) /* dup2 leaves FD_CLOEXEC off on NEXT */
-			return negative_errno();
-	return close_from(next);
+	for (size_t i = 0; i < n; i++)
+		total += leases[i]->n_fds;
+	return close_from(UDRV_FDS_START + (int)total);
 }
 
 int verb_grant(int argc, char **argv, const struct udrvctl_ctx *ctx)
