@@ -195,8 +195,8 @@ int lease_parse_env_index(const char *slot, const char *env_slot, const char *en
 	_cleanup_lease_ struct lease *l = NULL;
 	_cleanup_free_ char *names = NULL;
 	char norm[PCI_SLOT_LEN];
-	size_t n, index;
-	int r, start;
+	size_t n = 0, index = 0;
+	int r, start = 0;
 
 	if (!env_slot) {
 		if (env_fds || env_names)
@@ -229,7 +229,7 @@ int lease_parse_env(const char *slot, const char *env_slot, const char *env_fds,
 		    const char *env_names, int fd_start, struct lease **ret,
 		    struct udrv_error *error)
 {
-	size_t index;
+	size_t index = 0;
 
 	return lease_parse_env_index(slot, env_slot, env_fds, env_names, fd_start, ret, &index,
 				     error);
@@ -270,7 +270,7 @@ int lease_adopt(const char *slot, struct lease **ret, struct udrv_error *error)
 	const char *env_slot = getenv(UDRV_ENV_SLOT);
 	_cleanup_free_ char *rest = NULL;
 	struct lease *l = NULL;
-	size_t index;
+	size_t index = 0;
 	int r;
 
 	r = lease_parse_env_index(slot, env_slot, getenv(UDRV_ENV_FDS), getenv(UDRV_ENV_FDNAMES),
