@@ -12,7 +12,7 @@
 #include "udrvctl.h"
 
 static const char grant_usage[] =
-	"usage: udrvctl grant [--dry-run] SLOT[,SLOT...] -- CMD [ARGS...]\n"
+	"usage: udrvctl grant [--dry-run] [--dpdk] SLOT[,SLOT...] -- CMD [ARGS...]\n"
 	"       udrvctl grant --user USER [--for DURATION] [--dry-run] SLOT";
 
 static void closedirp(DIR **d)
@@ -48,17 +48,16 @@ struct grant_args {
 	const char *user;
 	const char *duration;
 	bool dry;
+	bool dpdk; /* CMD is a DPDK app: libudrv-dpdk.so preloaded (udrv-dpdk(7)) */
 };
 
 /* Checks the arguments; on success RET->cmd points at CMD within ARGV. */
 static int parse_args(int argc, char **argv, struct grant_args *ret)
 {
 	static const struct option options[] = {
-		{"help", no_argument, NULL, 'h'},
-		{"user", required_argument, NULL, 'u'},
-		{"for", required_argument, NULL, 'f'},
-		{"dry-run", no_argument, NULL, 'n'},
-		{},
+		{"help", no_argument, NULL, 'h'},      {"user", required_argument, NULL, 'u'},
+		{"for", required_argument, NULL, 'f'}, {"dry-run", no_argument, NULL, 'n'},
+		{"dpdk", no_argument, NULL, 'd'},      {},
 	};
 	int c;
 
@@ -78,6 +77,9 @@ static int parse_args(int argc, char **argv, struct grant_args *ret)
 		case 'n':
 			ret->dry = true;
 			break;
+		case 'd':
+			ret->dpdk = true;
+			break;
 		default:
 			log_error("%s", grant_usage);
 			return -EINVAL;
@@ -88,12 +90,21 @@ static int parse_args(int argc, char **argv, struct grant_args *ret)
 	}
 	ret->slot = argv[optind];
 	if (ret->user) {
+		if (ret->dpdk) {
+			log_error("--dpdk runs CMD; a standing grant (--user) takes none; %s",
+				  grant_usage);
+			return -EINVAL;
+		}
 		if (optind + 1 != argc) {
 			log_error("--user makes a standing grant and takes no command; %s",
 				  grant_usage);
 			return -EINVAL;
 		}
 		return 0;
+	}
+	if (ret->dpdk && ret->dry) {
+		log_error("--dpdk runs CMD and does not go with --dry-run; %s", grant_usage);
+		return -EINVAL;
 	}
 	if (ret->duration) {
 		log_error("--for goes with --user; %s", grant_usage);
@@ -185,6 +196,12 @@ int verb_grant(int argc, char **argv, const struct udrvctl_ctx *ctx)
 	if (r != 0)
 		return r;
 	log_debug("Acquired %zu lease(s).", n);
+	if (args.dpdk && (grant_dpdk_check(leases, n) < 0 || grant_dpdk_preload() < 0)) {
+		log_error("not running '%s' (--dpdk); the lease%s ended.", args.cmd[0],
+			  n > 1 ? "s" : "");
+		leases_free(leases, n);
+		return EXIT_DENIED;
+	}
 	r = pass_leases(leases, n);
 	if (r < 0) {
 		log_error_errno(r, "cannot pass the lease on %s to '%s': %m", args.slot,
