@@ -336,12 +336,14 @@ static int open_pagemap(int fd)
 	if (!slot_with_pin()) {
 		if (st.n_slots > 0 && !st.warned_pin) {
 			st.warned_pin = true;
-			say("no lease on %s has a dma-pin fd, so DPDK cannot learn the bus "
-			    "addresses of its memory (EAL: \"physical addresses are not "
-			    "available\"): set DMA=unsafe in the udrvd policy that grants it "
-			    "(udrvctl policy explain %s), with a uio_ext module that pins DMA "
-			    "memory",
-			    st.slots[0].slot, st.slots[0].slot);
+			say("%s%s has no dma-pin fd, so DPDK cannot learn the bus addresses of its "
+			    "memory (EAL: \"physical addresses are not available\"): set "
+			    "DMA=unsafe in "
+			    "the udrvd policy that grants it (udrvctl policy explain %s), with a "
+			    "uio_ext "
+			    "module that pins DMA memory",
+			    st.slots[0].slot, st.n_slots > 1 ? " (and every other lease)" : "",
+			    st.slots[0].slot);
 		}
 		return fd;
 	}

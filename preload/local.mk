@@ -30,3 +30,12 @@ tests_unit_test_dpdk_preload_SOURCES = tests/unit/test-dpdk-preload.c $(preload_
 tests_unit_test_dpdk_preload_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/preload
 tests_unit_test_dpdk_preload_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_dpdk_preload_LDADD = common/libudrv-common.la $(CMOCKA_LIBS)
+
+# The library itself, preloaded into a program built like Debian's dpdk-testpmd: without
+# sanitizers (an ASan program could not preload it).
+check_PROGRAMS += tests/unit/test-dpdk-preload-run
+TESTS += tests/unit/test-dpdk-preload-run
+tests_unit_test_dpdk_preload_run_SOURCES = tests/unit/test-dpdk-preload-run.c
+tests_unit_test_dpdk_preload_run_CFLAGS = $(WARN_CFLAGS)
+tests_unit_test_dpdk_preload_run_LDFLAGS = -no-install
+EXTRA_tests_unit_test_dpdk_preload_run_DEPENDENCIES = preload/libudrv-dpdk.la
