@@ -22,24 +22,28 @@
 #include "udrv-protocol.h"
 
 /*
- * SEAM(udrv_dma_pin): the uio-ext "dma-pin" fd and libudrv's udrv_dma_pin() are being written
- * elsewhere. Until udrv.h declares it (and defines UDRV_HAVE_DMA_PIN), every lookup fails with
- * -EOPNOTSUPP; no lease has a dma-pin fd then anyway. Assumed contract: pins the (huge) page of
- * the caller's memory containing VADDR through DEV's dma-pin fd and returns that page's bus
- * address (its start) and size. Not a weak symbol: a libudrv.so.0 the program links must not
- * be handed this copy's struct udrv_device.
+ * SEAM(udrv_dma_pin): uio-ext's "dma-pin" fd and libudrv's udrv_dma_pin() are being written on
+ * another branch. This is its prototype there (lib/udrv.h): pins the page holding ADDR, memory
+ * of the calling process, and returns the address the device uses for ADDR and the page's
+ * size. Weak: until that branch is merged nothing defines it, dma_pin() says -EOPNOTSUPP (and
+ * no lease has a dma-pin fd then anyway); once merged, lib/dma.c defines it in this very
+ * library (libudrv's sources are compiled in, none exported), so the reference binds here,
+ * never to a libudrv.so.0 the program may link. Drop the weak declaration after the merge.
  */
-static int dma_pin(struct udrv_device *dev, const void *vaddr, uint64_t *ret_bus,
-		   size_t *ret_page_size)
-{
-#ifdef UDRV_HAVE_DMA_PIN
-	return udrv_dma_pin(dev, vaddr, ret_bus, ret_page_size);
-#else
-	(void)dev, (void)vaddr, (void)ret_bus, (void)ret_page_size;
-	return -EOPNOTSUPP;
-#endif
-}
+int udrv_dma_pin(struct udrv_device *dev, void *addr, uint64_t *ret_bus, size_t *ret_page_size)
+	__attribute__((weak));
+#ifndef LEASE_FD_DMA_PIN
 #define LEASE_FD_DMA_PIN "dma-pin"
+#endif
+
+static int dma_pin(struct udrv_device *dev, uint64_t va, uint64_t *ret_bus)
+{
+	size_t page_size;
+
+	if (!udrv_dma_pin)
+		return -EOPNOTSUPP;
+	return udrv_dma_pin(dev, (void *)(uintptr_t)va, ret_bus, &page_size);
+}
 
 #define EXPORT __attribute__((visibility("default")))
 
@@ -337,11 +341,9 @@ static int open_pagemap(int fd)
 		if (st.n_slots > 0 && !st.warned_pin) {
 			st.warned_pin = true;
 			say("%s%s has no dma-pin fd, so DPDK cannot learn the bus addresses of its "
-			    "memory (EAL: \"physical addresses are not available\"): set "
-			    "DMA=unsafe in "
+			    "memory (EAL takes IOVA as VA and skips the ports): set DMA=unsafe in "
 			    "the udrvd policy that grants it (udrvctl policy explain %s), with a "
-			    "uio_ext "
-			    "module that pins DMA memory",
+			    "uio_ext module that pins DMA memory",
 			    st.slots[0].slot, st.n_slots > 1 ? " (and every other lease)" : "",
 			    st.slots[0].slot);
 		}
@@ -495,22 +497,12 @@ EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off
 	return get_mmap()(addr, len, prot, flags, fd, offset);
 }
 
-/* SEAM(udrv_dma_pin) user: VA's bus address through the first lease with a dma-pin fd. Without
- * an IOMMU every function sees the same bus addresses, so any lease's pin serves. */
+/* The pagemap lookup, SEAM(udrv_dma_pin)'s one user: VA's bus address through the first lease
+ * with a dma-pin fd. Without an IOMMU every function sees the same bus addresses, so any
+ * lease's pin serves. */
 static int va_to_bus(uint64_t va, uint64_t *ret_bus, void *userdata)
 {
-	struct udrv_device *dev = userdata;
-	uint64_t page_bus;
-	size_t page_size;
-	int r;
-
-	r = dma_pin(dev, (const void *)(uintptr_t)va, &page_bus, &page_size);
-	if (r < 0)
-		return r;
-	if (page_size == 0 || (page_size & (page_size - 1)))
-		return -EIO;
-	*ret_bus = page_bus + (va & (page_size - 1));
-	return 0;
+	return dma_pin(userdata, va, ret_bus);
 }
 
 static ssize_t pagemap_pread(void *buf, size_t len, uint64_t offset)

@@ -39,3 +39,7 @@ tests_unit_test_dpdk_preload_run_SOURCES = tests/unit/test-dpdk-preload-run.c
 tests_unit_test_dpdk_preload_run_CFLAGS = $(WARN_CFLAGS)
 tests_unit_test_dpdk_preload_run_LDFLAGS = -no-install
 EXTRA_tests_unit_test_dpdk_preload_run_DEPENDENCIES = preload/libudrv-dpdk.la
+
+# dpdk-testpmd on two uio-ext leases in the VM (tests/vm/uioext-dpdk.scenario).
+TESTS += tests/vm/uioext-dpdk-noiommu.sh
+EXTRA_DIST += tests/vm/uioext-dpdk-noiommu.sh tests/vm/uioext-dpdk.scenario
