@@ -46,10 +46,13 @@ int lease_name_rank(const char *name)
 		return 5 + UDRV_BAR_MAX;
 	if (streq(name, "uio"))
 		return 6 + UDRV_BAR_MAX;
+	/* uio-ext with DMA=unsafe: pins the holder's pages (after "uio", before the vectors). */
+	if (streq(name, "dma-pin"))
+		return 7 + UDRV_BAR_MAX;
 	/* "irq-vec0".."irq-vec7" exactly (uio-ext MSI/MSI-X vectors). */
 	if (startswith(name, "irq-vec") && name[7] >= '0' && name[7] < '0' + LEASE_MAX_VECTORS &&
 	    !name[8])
-		return 7 + UDRV_BAR_MAX + name[7] - '0';
+		return 8 + UDRV_BAR_MAX + name[7] - '0';
 	/* "bar0".."bar5" exactly: no sign, no leading zero, no trailing text. */
 	if (startswith(name, "bar") && name[3] >= '0' && name[3] < '0' + UDRV_BAR_MAX && !name[4])
 		return 2 + name[3] - '0';

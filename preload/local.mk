@@ -37,7 +37,7 @@ check_PROGRAMS += tests/unit/test-dpdk-preload-run
 TESTS += tests/unit/test-dpdk-preload-run
 tests_unit_test_dpdk_preload_run_SOURCES = tests/unit/test-dpdk-preload-run.c
 tests_unit_test_dpdk_preload_run_CFLAGS = $(WARN_CFLAGS)
-tests_unit_test_dpdk_preload_run_LDFLAGS = -no-install
+tests_unit_test_dpdk_preload_run_LDFLAGS = -no-install -Wl,--export-dynamic
 EXTRA_tests_unit_test_dpdk_preload_run_DEPENDENCIES = preload/libudrv-dpdk.la
 
 # dpdk-testpmd on two uio-ext leases in the VM (tests/vm/uioext-dpdk.scenario).

@@ -2,7 +2,11 @@
 /* libudrv-dpdk.so itself, preloaded into this program (built without sanitizers, as Debian's
  * dpdk-testpmd is), which makes DPDK 22.11's calls on two inherited leases: a uio-ext one (its
  * "uio" fd is /dev/zero, whose maps a fake sysfs under UDRV_ROOT names) and a uio one, which
- * must be passed through. This process answers the uio-ext lease's ctl channel as udrvd. */
+ * must be passed through. This process answers the uio-ext lease's ctl channel as udrvd. A
+ * second run gives the uio-ext lease a "dma-pin" fd: pagemap is then answered from this
+ * program's own udrv_dma_pin() (exported; the library's reference is weak until libudrv has
+ * one: SEAM(udrv_dma_pin) in preload/dpdk-preload.c; once it does, this fake must become one of
+ * the module's pin ioctl). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -132,6 +136,71 @@ static int child(const char *sysfs)
 	return failed ? 1 : 0;
 }
 
+/* The fake pin: every page at its VA + PIN_OFFSET; nothing below 64 KiB is mapped. */
+#define PIN_OFFSET UINT64_C(0x100000000)
+struct udrv_device;
+int udrv_dma_pin(struct udrv_device *dev, void *addr, uint64_t *ret_bus, size_t *ret_page_size);
+int udrv_dma_pin(struct udrv_device *dev, void *addr, uint64_t *ret_bus, size_t *ret_page_size)
+{
+	(void)dev;
+	if ((uintptr_t)addr < 0x10000)
+		return -EFAULT;
+	*ret_bus = (uintptr_t)addr + PIN_OFFSET;
+	*ret_page_size = 4096;
+	return 0;
+}
+
+/* rte_mem_virt2phy() of eal_memory.c: open, lseek to va / page size * 8, read 8 bytes. */
+static uint64_t virt2phy(const void *va)
+{
+	uint64_t page;
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+
+	if (fd < 0 || lseek(fd, (off_t)((uintptr_t)va / 4096 * 8), SEEK_SET) < 0 ||
+	    read(fd, &page, 8) != 8) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	close(fd);
+	if ((page & 0x7fffffffffffffULL) == 0)
+		return 0;
+	return (page & 0x7fffffffffffffULL) * 4096 + (uintptr_t)va % 4096;
+}
+
+/* The DPDK side with a dma-pin fd: pagemap from the pin. */
+static int child_pin(void)
+{
+	static char heap_page[3 * 4096];
+	uint64_t e[2], here = 0;
+	char *p = (char *)(((uintptr_t)heap_page + 4095) & ~(uintptr_t)4095);
+	int fd, fd2;
+
+	ok(virt2phy(&here) == (uintptr_t)&here + PIN_OFFSET,
+	   "pagemap with dma-pin: a stack address's entry gives its pinned bus address");
+	ok(virt2phy(p + 123) == (uintptr_t)p + 123 + PIN_OFFSET, "... and a static one's");
+	fd = open("/proc/self/pagemap", O_RDONLY);
+	ok(fd >= 0 && pread(fd, e, 16, (off_t)((uintptr_t)p / 4096 * 8)) == 16 &&
+		   e[0] == ((UINT64_C(1) << 63) | (((uintptr_t)p + PIN_OFFSET) >> 12)) &&
+		   e[1] == ((UINT64_C(1) << 63) | (((uintptr_t)p + 4096 + PIN_OFFSET) >> 12)),
+	   "pread of two entries: bit 63 and the frame numbers");
+	ok(lseek(fd, (off_t)((uintptr_t)p / 4096 * 8), SEEK_SET) > 0 && read(fd, e, 8) == 8 &&
+		   lseek(fd, 0, SEEK_CUR) == (off_t)((uintptr_t)p / 4096 * 8 + 8) &&
+		   read(fd, e + 1, 8) == 8 &&
+		   e[1] == ((UINT64_C(1) << 63) | (((uintptr_t)p + 4096 + PIN_OFFSET) >> 12)),
+	   "read advances the position: the next read is the next page's entry");
+	ok(pread(fd, e, 8, 0) == 8 && e[0] == 0, "an address nothing is mapped at is not present");
+	errno = 0;
+	ok(pread(fd, e, 4, 0) == -1 && errno == EINVAL, "a 4-byte read is EINVAL, as the kernel's");
+	fd2 = dup(fd);
+	close(fd);
+	ok(pread(fd2, e, 8, (off_t)((uintptr_t)p / 4096 * 8)) == 8 &&
+		   e[0] == ((UINT64_C(1) << 63) | (((uintptr_t)p + PIN_OFFSET) >> 12)),
+	   "a dup of the pagemap fd answers from the pin too");
+	close(fd2);
+	return failed ? 1 : 0;
+}
+
 /* udrvd's side of the ctl channel: three config writes, the second refused. */
 static void serve_ctl(int ctl)
 {
@@ -174,6 +243,55 @@ static void setup_tree(const char *root, const char *sysfs)
 	write_file(dir, "size", "0x1000\n");
 }
 
+/* The second run: one uio-ext lease with a dma-pin fd. */
+static void run_pin(const char *argv0, const char *root, const char *lib, const char *err)
+{
+	int sv[2], conf = memfd_create("config", MFD_CLOEXEC), status;
+	pid_t pid;
+	FILE *f;
+
+	if (conf < 0 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		ok(false, "set up the dma-pin run");
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		int fds[] = {sv[1], conf, open("/dev/zero", O_RDWR), open("/dev/null", O_RDWR)};
+
+		for (int i = 0; i < 4; i++)
+			fds[i] = fcntl(fds[i], F_DUPFD, 20);
+		for (int i = 0; i < 4; i++)
+			dup2(fds[i], 3 + i);
+		if (!freopen(err, "w", stderr))
+			_exit(1);
+		setenv(UDRV_ENV_SLOT, SLOT_A, 1);
+		setenv(UDRV_ENV_FDS, "4", 1);
+		setenv(UDRV_ENV_FDNAMES, "ctl:config:uio:dma-pin", 1);
+		setenv("UDRV_ROOT", root, 1);
+		setenv("LD_PRELOAD", lib, 1);
+		unsetenv("ASAN_OPTIONS");
+		execl("/proc/self/exe", argv0, "--child-pin", (char *)NULL);
+		_exit(127);
+	}
+	close(sv[1]);
+	close(conf);
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		ok(false, "the preloaded program passed every pagemap check");
+	f = fopen(err, "r");
+	if (f) {
+		char line[1024];
+		bool said_dma = false;
+
+		while (fgets(line, sizeof(line), f)) {
+			printf("# %s", line);
+			said_dma |= strstr(line, "set DMA=unsafe") != NULL;
+		}
+		fclose(f);
+		ok(!said_dma, "with a dma-pin fd the library does not ask for DMA=unsafe");
+	}
+	close(sv[0]);
+}
+
 int main(int argc, char **argv)
 {
 	const char *builddir = getenv("UDRV_BUILDDIR");
@@ -184,6 +302,8 @@ int main(int argc, char **argv)
 
 	if (argc == 3 && strcmp(argv[1], "--child") == 0)
 		return child(argv[2]);
+	if (argc == 2 && strcmp(argv[1], "--child-pin") == 0)
+		return child_pin();
 	if (!builddir || !mkdtemp(root))
 		return 1;
 	snprintf(sysfs, sizeof(sysfs), "%s/sys/bus/pci/devices", root);
@@ -238,6 +358,7 @@ int main(int argc, char **argv)
 		ok(said_uio, "the library says the uio lease is passed through");
 		ok(said_dma, "the library says, once, to set DMA=unsafe");
 	}
+	run_pin(argv[0], root, lib, err);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
 	if (system(cmd) != 0)
 		failed++;

@@ -81,6 +81,13 @@ static void test_good(void **state)
 	lease_free(l); /* closes them */
 	assert_int_equal(fcntl(FD_BASE, F_GETFD), -1);
 
+	/* uio-ext with DMA=unsafe and MSI-X: the holder's /dev/uioN, the pin fd, the vectors. */
+	place_fds(FD_BASE, names);
+	assert_int_equal(parse(slot, slot, "5", "ctl:config:uio:dma-pin:irq-vec0", &l, &e), 1);
+	assert_int_equal(lease_fd(l, "dma-pin"), FD_BASE + 3);
+	assert_int_equal(lease_fd(l, "irq-vec0"), FD_BASE + 4);
+	lease_free(l);
+
 	/* No slot asked for: the inherited one; and the smallest lease, ctl and config. */
 	place_fds(FD_BASE, names);
 	assert_int_equal(parse(NULL, "0000:00:03.0", "2", "ctl:config", &l, &e), 1);
@@ -133,6 +140,8 @@ static void test_bad_env(void **state)
 		 "irq-vec6:irq-vec7",
 		 -EINVAL},
 		{slot, "4", "ctl:config:irq-vec1:irq-vec0", -EINVAL},
+		{slot, "5", "ctl:config:uio:irq-vec0:dma-pin", -EINVAL},
+		{slot, "4", "ctl:config:dma-pin:uio", -EINVAL},
 		{slot, "3", "ctl:config:irq-vec8", -EINVAL},
 		{slot, "4", "ctl:config:irq-unmask:irq", -EINVAL},
 		{slot, "100", "ctl:config", -EINVAL},
@@ -465,6 +474,10 @@ static void test_names(void **state)
 	assert_int_equal(lease_name_rank("irq"), 8);
 	assert_int_equal(lease_name_rank("vfio-device"), 10);
 	assert_int_equal(lease_name_rank("vfio-container"), 11);
+	assert_int_equal(lease_name_rank("uio"), 12);
+	assert_int_equal(lease_name_rank("dma-pin"), 13);
+	assert_int_equal(lease_name_rank("irq-vec0"), 14);
+	assert_int_equal(lease_name_rank("dma"), -EINVAL);
 	assert_int_equal(lease_name_rank("bar6"), -EINVAL);
 	assert_int_equal(lease_name_rank(""), -EINVAL);
 	assert_int_equal(lease_new("03:00.0", &l), -EINVAL); /* normalized slots only */
