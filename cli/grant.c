@@ -55,9 +55,12 @@ struct grant_args {
 static int parse_args(int argc, char **argv, struct grant_args *ret)
 {
 	static const struct option options[] = {
-		{"help", no_argument, NULL, 'h'},      {"user", required_argument, NULL, 'u'},
-		{"for", required_argument, NULL, 'f'}, {"dry-run", no_argument, NULL, 'n'},
-		{"dpdk", no_argument, NULL, 'd'},      {},
+		{"help", no_argument, NULL, 'h'},
+		{"user", required_argument, NULL, 'u'},
+		{"for", required_argument, NULL, 'f'},
+		{"dry-run", no_argument, NULL, 'n'},
+		{"dpdk", no_argument, NULL, 'd'}, /* udrv-dpdk(7) */
+		{},
 	};
 	int c;
 
