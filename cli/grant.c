@@ -12,7 +12,7 @@
 #include "udrvctl.h"
 
 static const char grant_usage[] =
-	"usage: udrvctl grant [--dry-run] SLOT[,SLOT...] -- CMD [ARGS...]\n"
+	"usage: udrvctl grant [--dry-run] [--dpdk] SLOT[,SLOT...] -- CMD [ARGS...]\n"
 	"       udrvctl grant --user USER [--for DURATION] [--dry-run] SLOT";
 
 static void closedirp(DIR **d)
@@ -48,6 +48,7 @@ struct grant_args {
 	const char *user;
 	const char *duration;
 	bool dry;
+	bool dpdk; /* CMD is a DPDK app: libudrv-dpdk.so preloaded (udrv-dpdk(7)) */
 };
 
 /* Checks the arguments; on success RET->cmd points at CMD within ARGV. */
@@ -58,6 +59,7 @@ static int parse_args(int argc, char **argv, struct grant_args *ret)
 		{"user", required_argument, NULL, 'u'},
 		{"for", required_argument, NULL, 'f'},
 		{"dry-run", no_argument, NULL, 'n'},
+		{"dpdk", no_argument, NULL, 'd'}, /* udrv-dpdk(7) */
 		{},
 	};
 	int c;
@@ -78,6 +80,9 @@ static int parse_args(int argc, char **argv, struct grant_args *ret)
 		case 'n':
 			ret->dry = true;
 			break;
+		case 'd':
+			ret->dpdk = true;
+			break;
 		default:
 			log_error("%s", grant_usage);
 			return -EINVAL;
@@ -88,12 +93,21 @@ static int parse_args(int argc, char **argv, struct grant_args *ret)
 	}
 	ret->slot = argv[optind];
 	if (ret->user) {
+		if (ret->dpdk) {
+			log_error("--dpdk runs CMD; a standing grant (--user) takes none; %s",
+				  grant_usage);
+			return -EINVAL;
+		}
 		if (optind + 1 != argc) {
 			log_error("--user makes a standing grant and takes no command; %s",
 				  grant_usage);
 			return -EINVAL;
 		}
 		return 0;
+	}
+	if (ret->dpdk && ret->dry) {
+		log_error("--dpdk runs CMD and does not go with --dry-run; %s", grant_usage);
+		return -EINVAL;
 	}
 	if (ret->duration) {
 		log_error("--for goes with --user; %s", grant_usage);
@@ -153,28 +167,19 @@ static int acquire_all(const char *path, const char *arg, struct lease **leases,
 	return 0;
 }
 
-/* The first lease's fds go to 3.. with UDRV_* set; the other leases live on through their ctl
- * fds, which follow (a multi-port app such as testpmd needs them held, not used). */
+/* Every lease's fds go to 3.., one lease after the other, with UDRV_* set as lists (a
+ * multi-port app such as testpmd over the preload uses each one's fds). */
 static int pass_leases(struct lease **leases, size_t n)
 {
-	int extra[GRANT_MAX_SLOTS], next;
-	size_t k = 0;
+	size_t total = 0;
 	int r;
 
-	for (size_t i = 1; i < n; i++) {
-		extra[k] = fcntl(lease_fd(leases[i], "ctl"), F_DUPFD_CLOEXEC, 100);
-		if (extra[k] < 0)
-			return negative_errno();
-		k++;
-	}
-	r = lease_export(leases[0], UDRV_FDS_START);
+	r = leases_export(leases, n, UDRV_FDS_START);
 	if (r < 0)
 		return r;
-	next = UDRV_FDS_START + (int)leases[0]->n_fds;
-	for (size_t i = 0; i < k; i++, next++)
-		if (dup2(extra[i], next) < 0) /* dup2 leaves FD_CLOEXEC off on NEXT */
-			return negative_errno();
-	return close_from(next);
+	for (size_t i = 0; i < n; i++)
+		total += leases[i]->n_fds;
+	return close_from(UDRV_FDS_START + (int)total);
 }
 
 int verb_grant(int argc, char **argv, const struct udrvctl_ctx *ctx)
@@ -194,6 +199,12 @@ int verb_grant(int argc, char **argv, const struct udrvctl_ctx *ctx)
 	if (r != 0)
 		return r;
 	log_debug("Acquired %zu lease(s).", n);
+	if (args.dpdk && (grant_dpdk_check(leases, n) < 0 || grant_dpdk_preload() < 0)) {
+		log_error("not running '%s' (--dpdk); the lease%s ended.", args.cmd[0],
+			  n > 1 ? "s" : "");
+		leases_free(leases, n);
+		return EXIT_DENIED;
+	}
 	r = pass_leases(leases, n);
 	if (r < 0) {
 		log_error_errno(r, "cannot pass the lease on %s to '%s': %m", args.slot,

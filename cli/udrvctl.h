@@ -37,6 +37,16 @@ int cli_standing_grant(const struct udrvctl_ctx *ctx, const char *user, const ch
 		       bool dry, const char *slot);
 int cli_grant_dry_run(const struct udrvctl_ctx *ctx, const char *slot);
 
+/* grant-dpdk.c: `grant --dpdk`. */
+struct lease;
+/* 0 when libudrv-dpdk.so can serve L (uio-ext, DMA=unsafe); else prints what to change and
+ * returns -EOPNOTSUPP (backend) or -EPERM (no DMA). */
+int grant_dpdk_check_one(const struct lease *l);
+/* grant_dpdk_check_one() on each lease, every refusal printed; the first error. */
+int grant_dpdk_check(struct lease *const *leases, size_t n);
+/* Puts the library ($UDRV_DPDK_PRELOAD, else the installed one) first in LD_PRELOAD. */
+int grant_dpdk_preload(void);
+
 struct pci_device;
 
 /* Normalizes ARG into SLOT; on a bad slot prints one line naming ARG and returns -EINVAL. */

@@ -98,7 +98,9 @@ struct udrv_ctl_reply {
 } __attribute__((packed));
 
 /* Inherited leases (`udrvctl grant SLOT -- CMD`): fds from 3 upwards, in the LISTEN_FDS
- * style. UDRV_SLOT=slot, UDRV_FDS=count, UDRV_FDNAMES=ctl:config:bar0:...:irq:irq-unmask. */
+ * style. UDRV_SLOT=slot, UDRV_FDS=count, UDRV_FDNAMES=ctl:config:bar0:...:irq:irq-unmask.
+ * Several leases (`grant S1,S2`): each a ','-separated list, one entry per lease, the fds one
+ * lease after the other; an adopted lease's UDRV_SLOT entry is emptied (lib/lease-env.c). */
 #define UDRV_ENV_SLOT "UDRV_SLOT"
 #define UDRV_ENV_FDS "UDRV_FDS"
 #define UDRV_ENV_FDNAMES "UDRV_FDNAMES"

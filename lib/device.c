@@ -64,15 +64,24 @@ int device_new(struct lease *lease, struct udrv_device **ret)
 	return 0;
 }
 
-/* The slot to open: SLOT normalized, or the inherited one when SLOT is NULL. */
+/* The slot to open: SLOT normalized, or the first inherited one not yet adopted when SLOT is
+ * NULL (UDRV_SLOT may list several, emptied entries adopted already). */
 static int open_slot(const char *slot, char ret[PCI_SLOT_LEN], struct udrv_error *error)
 {
 	const char *env = getenv(UDRV_ENV_SLOT);
+	char first[64] = "";
 
 	if (!slot && !env)
 		return error_setf(error, -EINVAL, NULL, "no slot given and %s is not set",
 				  UDRV_ENV_SLOT);
-	if (pci_slot_normalize(slot ?: env, ret) < 0)
+	if (!slot) {
+		const char *p = env + strspn(env, ",");
+		size_t len = strcspn(p, ",");
+
+		if (len < sizeof(first))
+			memcpy(first, p, len), first[len] = 0;
+	}
+	if (pci_slot_normalize(slot ?: first, ret) < 0)
 		return error_setf(
 			error, -EINVAL, NULL,
 			"%s'%s' is not a PCI slot: expected DDDD:BB:DD.F, e.g. 0000:03:00.0",

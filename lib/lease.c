@@ -46,6 +46,7 @@ int lease_name_rank(const char *name)
 		return 5 + UDRV_BAR_MAX;
 	if (streq(name, "uio"))
 		return 6 + UDRV_BAR_MAX;
+	/* uio-ext with DMA=unsafe: pins the holder's pages (after "uio", before the vectors). */
 	if (streq(name, "dma-pin"))
 		return 7 + UDRV_BAR_MAX;
 	/* "irq-vec0".."irq-vec7" exactly (uio-ext MSI/MSI-X vectors). */

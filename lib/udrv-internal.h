@@ -51,19 +51,31 @@ int lease_add_info(struct lease *l, const char *key, const char *value);
 /* "ctl:config:bar0:irq". */
 int lease_fdnames(const struct lease *l, char **ret);
 
-/* lease-env.c: inherited leases. */
+/* lease-env.c: inherited leases. One lease: UDRV_SLOT=SLOT UDRV_FDS=N UDRV_FDNAMES=a:b:c, fds
+ * from 3. Several (`udrvctl grant S1,S2 -- CMD`): each variable a ','-separated list with one
+ * entry per lease, in the same order, the leases' fds one after the other from 3
+ * (UDRV_SLOT=S1,S2 UDRV_FDS=3,3 UDRV_FDNAMES=ctl:config:uio,ctl:config:uio: S2's fds are 6..8).
+ * Adopting one empties its UDRV_SLOT entry (",S2"), which keeps the others' positions; the
+ * variables go when the last is adopted. */
+#define LEASE_ENV_MAX 8
 /* Parses an environment (values may be NULL) and fds FD_START.. into a lease for SLOT (or for
  * ENV_SLOT when SLOT is NULL). 1 with *RET set when adopted, 0 when the environment is not for
  * SLOT, -EINVAL/-EBADF (ERROR filled) when it is inconsistent. Touches neither fds nor env. */
 int lease_parse_env(const char *slot, const char *env_slot, const char *env_fds,
 		    const char *env_names, int fd_start, struct lease **ret,
 		    struct udrv_error *error);
+/* The same, and *RET_INDEX: the lease's entry in the lists. */
+int lease_parse_env_index(const char *slot, const char *env_slot, const char *env_fds,
+			  const char *env_names, int fd_start, struct lease **ret,
+			  size_t *ret_index, struct udrv_error *error);
 /* lease_parse_env() on the real environment and fd 3; on success marks the fds close-on-exec
- * and unsets the three variables. */
+ * and empties the lease's UDRV_SLOT entry, or unsets the three variables after the last. */
 int lease_adopt(const char *slot, struct lease **ret, struct udrv_error *error);
 /* Moves L's fds to FD_START.. in order (whatever already sits there is closed), clears
  * FD_CLOEXEC on exactly those, and sets UDRV_SLOT, UDRV_FDS, UDRV_FDNAMES: ready for exec. */
 int lease_export(struct lease *l, int fd_start);
+/* The same for N leases, their fds one after the other, the variables as lists. */
+int leases_export(struct lease **leases, size_t n, int fd_start);
 
 /* acquire.c: a lease from udrvd. */
 /* OVERRIDE if set, else ROOT (NULL or "" means "/") + UDRV_SOCKET_PATH. */

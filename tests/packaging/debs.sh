@@ -38,7 +38,8 @@ for f in /usr/sbin/udrvd /usr/bin/udrvctl "$unitdir/udrvd.service" "$unitdir/udr
 	"$completionsdir/udrvctl" /usr/share/man/man1/udrvctl.1.gz /usr/share/man/man8/udrvd.8.gz \
 	/usr/share/man/man5/udrvd.policy.5.gz /usr/share/doc/udrv/copyright \
 	/usr/share/doc/udrv/examples/60-qemu-edu.policy /usr/share/doc/udrv/examples/50-nics.policy \
-	/usr/share/doc/udrv/THREAT-MODEL.md.gz; do
+	/usr/share/doc/udrv/THREAT-MODEL.md.gz "/usr/lib/$arch/udrv/libudrv-dpdk.so" \
+	/usr/share/man/man7/udrv-dpdk.7.gz; do
 	check "udrv ships $f" has udrv "$f"
 done
 for f in "/usr/lib/$arch/libudrv.so.0" "/usr/lib/$arch/libudrv.so.0.0.0"; do
@@ -83,7 +84,8 @@ check "libudrv.so.0's SONAME" sh -c \
 	'readelf -d "$1" | grep -q "SONAME.*\[libudrv.so.0\]"' sh "$R/usr/lib/$arch/libudrv.so.0"
 
 # Every ELF file: no sanitizer, no RPATH, no build path; hardened (PIE, full RELRO).
-for f in "$R/usr/sbin/udrvd" "$R/usr/bin/udrvctl" "$R/usr/lib/$arch/libudrv.so.0.0.0"; do
+for f in "$R/usr/sbin/udrvd" "$R/usr/bin/udrvctl" "$R/usr/lib/$arch/libudrv.so.0.0.0" \
+	"$R/usr/lib/$arch/udrv/libudrv-dpdk.so"; do
 	b=${f#"$R"}
 	readelf -d -W "$f" >"$TMP/dyn" 2>&1
 	check "$b: no sanitizer runtime" sh -c '! grep -q "NEEDED.*lib\(a\|ub\|t\|l\)san" "$1"' sh "$TMP/dyn"
@@ -94,6 +96,15 @@ for f in "$R/usr/sbin/udrvd" "$R/usr/bin/udrvctl" "$R/usr/lib/$arch/libudrv.so.0
 	check "$b: position independent" sh -c 'readelf -h "$1" | grep -q "Type:.*DYN"' sh "$f"
 	check "$b: stack protector" sh -c 'readelf --dyn-syms -W "$1" | grep -q __stack_chk_fail' sh "$f"
 done
+# The DPDK preload exports exactly the libc names preload/libudrv-dpdk.sym lists (nothing of
+# libudrv), and udrvctl grant --dpdk preloads the packaged file.
+sed -n '/^global:/,/^local:/s/^[[:space:]]*\([_a-z0-9]*\);.*/\1/p' \
+	"$UDRV_SRCDIR/preload/libudrv-dpdk.sym" | sort >"$TMP/dpdk.want"
+readelf --dyn-syms -W "$R/usr/lib/$arch/udrv/libudrv-dpdk.so" |
+	awk '$5 == "GLOBAL" && $7 != "UND" {sub(/@.*/, "", $8); print $8}' | sort >"$TMP/dpdk.lib"
+check "libudrv-dpdk.so exports exactly preload/libudrv-dpdk.sym" diff "$TMP/dpdk.want" "$TMP/dpdk.lib"
+check "udrvctl grant --dpdk preloads /usr/lib/$arch/udrv/libudrv-dpdk.so" \
+	sh -c 'strings "$1" | grep -qx "$2"' sh "$R/usr/bin/udrvctl" "/usr/lib/$arch/udrv/libudrv-dpdk.so"
 check "udrvd: fortified" sh -c 'readelf --dyn-syms -W "$1" | grep -q "__[a-z]*_chk"' sh "$R/usr/sbin/udrvd"
 check "no build path in any file" sh -c '! grep -rlF -e "$1" -e "/udrv-debs." "$2"' \
 	sh "$UDRV_SRCDIR" "$R"

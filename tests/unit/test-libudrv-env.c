@@ -81,6 +81,13 @@ static void test_good(void **state)
 	lease_free(l); /* closes them */
 	assert_int_equal(fcntl(FD_BASE, F_GETFD), -1);
 
+	/* uio-ext with DMA=unsafe and MSI-X: the holder's /dev/uioN, the pin fd, the vectors. */
+	place_fds(FD_BASE, names);
+	assert_int_equal(parse(slot, slot, "5", "ctl:config:uio:dma-pin:irq-vec0", &l, &e), 1);
+	assert_int_equal(lease_fd(l, "dma-pin"), FD_BASE + 3);
+	assert_int_equal(lease_fd(l, "irq-vec0"), FD_BASE + 4);
+	lease_free(l);
+
 	/* No slot asked for: the inherited one; and the smallest lease, ctl and config. */
 	place_fds(FD_BASE, names);
 	assert_int_equal(parse(NULL, "0000:00:03.0", "2", "ctl:config", &l, &e), 1);
@@ -134,6 +141,7 @@ static void test_bad_env(void **state)
 		 -EINVAL},
 		{slot, "4", "ctl:config:irq-vec1:irq-vec0", -EINVAL},
 		{slot, "5", "ctl:config:uio:irq-vec0:dma-pin", -EINVAL},
+		{slot, "4", "ctl:config:dma-pin:uio", -EINVAL},
 		{slot, "3", "ctl:config:irq-vec8", -EINVAL},
 		{slot, "4", "ctl:config:irq-unmask:irq", -EINVAL},
 		{slot, "100", "ctl:config", -EINVAL},
@@ -326,6 +334,134 @@ static void test_export_adopt(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+static const char slot2[] = "0000:00:04.0";
+
+/* Several leases: lists in the three variables, fds one lease after the other. */
+static void test_multi(void **state)
+{
+	static const char *const names[] = {"ctl", "config", "bar0", "ctl", "config", NULL};
+	static const char both[] = "0000:00:03.0,00:04.0";
+	struct lease *l = NULL;
+	struct udrv_error e;
+	size_t index = 9;
+
+	place_fds(FD_BASE, names);
+	assert_int_equal(lease_parse_env_index(slot2, both, "3,2", "ctl:config:bar0,ctl:config",
+					       FD_BASE, &l, &index, &e),
+			 1);
+	assert_string_equal(l->slot, slot2);
+	assert_int_equal(index, 1);
+	assert_int_equal(l->n_fds, 2);
+	assert_int_equal(lease_fd(l, "ctl"), FD_BASE + 3);
+	assert_int_equal(lease_fd(l, "config"), FD_BASE + 4);
+	l->n_fds = 0; /* keep them for the next parses */
+	lease_free(l);
+
+	assert_int_equal(parse(slot, both, "3,2", "ctl:config:bar0,ctl:config", &l, &e), 1);
+	assert_int_equal(l->n_fds, 3);
+	assert_int_equal(lease_fd(l, "bar0"), FD_BASE + 2);
+	l->n_fds = 0;
+	lease_free(l);
+
+	/* No slot asked for: the first entry not adopted yet; an emptied entry keeps its fds'
+	 * place. */
+	assert_int_equal(parse(NULL, both, "3,2", "ctl:config:bar0,ctl:config", &l, &e), 1);
+	assert_string_equal(l->slot, slot);
+	l->n_fds = 0;
+	lease_free(l);
+	assert_int_equal(parse(NULL, ",0000:00:04.0", "3,2", "ctl:config:bar0,ctl:config", &l, &e),
+			 1);
+	assert_string_equal(l->slot, slot2);
+	assert_int_equal(lease_fd(l, "ctl"), FD_BASE + 3);
+	l->n_fds = 0;
+	lease_free(l);
+	l = NULL;
+	assert_int_equal(parse(slot, ",0000:00:04.0", "3,2", "ctl:config:bar0,ctl:config", &l, &e),
+			 0);
+	assert_int_equal(parse("0000:00:05.0", both, "3,2", "x", &l, &e), 0);
+	assert_null(l);
+
+	/* Lists that do not line up, or name nothing. */
+	static const struct bad_env bad[] = {
+		{both, "3", "ctl:config:bar0,ctl:config", -EINVAL},
+		{both, "3,2,2", "ctl:config:bar0,ctl:config", -EINVAL},
+		{both, "3,2", "ctl:config:bar0", -EINVAL},
+		{both, "3,2", "ctl:config:bar0,ctl:config,ctl:config", -EINVAL},
+		{both, "3,3", "ctl:config:bar0,ctl:config", -EINVAL},
+		{both, "2,2", "ctl:config:bar0,ctl:config", -EBADF}, /* bar0 is no ctl */
+		{both, "3,", "ctl:config:bar0,ctl:config", -EINVAL},
+		{",", "3,2", "ctl:config:bar0,ctl:config", -EINVAL},
+		{"0000:00:03.0,x", "3,2", "ctl:config:bar0,ctl:config", -EINVAL},
+		{"1:0.0,1:0.1,1:0.2,1:0.3,1:0.4,1:0.5,1:0.6,1:0.7,1:1.0", "2", "ctl:config",
+		 -EINVAL},
+	};
+	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+		error_clear(&e);
+		print_message("multi env %zu: %s %s %s\n", i, bad[i].slot, bad[i].fds,
+			      bad[i].names);
+		assert_int_equal(parse(slot2, bad[i].slot, bad[i].fds, bad[i].names, &l, &e),
+				 bad[i].error);
+		assert_null(l);
+		assert_true(e.message[0] != 0);
+	}
+	close_fds(FD_BASE, 5);
+}
+
+/* In a child: export two leases, adopt the second, then the first. 0 when all passed. */
+static int multi_export_then_adopt(void)
+{
+	static const char *const names[] = {"ctl", "config", "bar0", "ctl", "config", "irq"};
+	struct lease *l[2] = {};
+	struct udrv_device *a = NULL, *b = NULL;
+
+	if (lease_new(slot, &l[0]) < 0 || lease_new(slot2, &l[1]) < 0)
+		return 1;
+	for (int i = 0; i < 6; i++) {
+		place_fd(FD_BASE + i, names[i]);
+		if (lease_add_fd(l[i / 3], names[i], FD_BASE + i) < 0)
+			return 2;
+	}
+	if (leases_export(l, 2, UDRV_FDS_START) < 0)
+		return 3;
+	if (!streq(getenv(UDRV_ENV_SLOT) ?: "", "0000:00:03.0,0000:00:04.0") ||
+	    !streq(getenv(UDRV_ENV_FDS) ?: "", "3,3") ||
+	    !streq(getenv(UDRV_ENV_FDNAMES) ?: "", "ctl:config:bar0,ctl:config:irq"))
+		return 4;
+	for (int i = 0; i < 6; i++)
+		if (fd_cloexec(3 + i) != 0)
+			return 5;
+	free(l[0]);
+	free(l[1]);
+
+	if (udrv_open(slot2, &b) < 0 || udrv_irq_fd(b) != 8)
+		return 6;
+	if (!streq(getenv(UDRV_ENV_SLOT) ?: "", "0000:00:03.0,") ||
+	    !streq(getenv(UDRV_ENV_FDS) ?: "", "3,3"))
+		return 7; /* the first lease is still there to adopt */
+	if (fd_cloexec(6) != 1 || fd_cloexec(3) != 0)
+		return 8;
+	if (udrv_open(NULL, &a) < 0 || !streq(udrv_device_slot(a), slot))
+		return 9;
+	if (getenv(UDRV_ENV_SLOT) || getenv(UDRV_ENV_FDS) || getenv(UDRV_ENV_FDNAMES))
+		return 10;
+	udrv_close(a);
+	udrv_close(b);
+	return 0;
+}
+
+static void test_multi_export_adopt(void **state)
+{
+	int status;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(multi_export_then_adopt());
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 static void test_names(void **state)
 {
 	struct lease *l = NULL;
@@ -343,6 +479,7 @@ static void test_names(void **state)
 	assert_int_equal(lease_name_rank("irq-vec0"), 14);
 	assert_int_equal(lease_name_rank("irq-vec7"), 21);
 	assert_int_equal(lease_name_rank("dma-pin0"), -EINVAL);
+	assert_int_equal(lease_name_rank("dma"), -EINVAL);
 	assert_int_equal(lease_name_rank("bar6"), -EINVAL);
 	assert_int_equal(lease_name_rank(""), -EINVAL);
 	assert_int_equal(lease_new("03:00.0", &l), -EINVAL); /* normalized slots only */
@@ -369,6 +506,8 @@ int main(void)
 		cmocka_unit_test(test_bad_fds),
 		cmocka_unit_test(test_open_refuses_bad_env),
 		cmocka_unit_test(test_export_adopt),
+		cmocka_unit_test(test_multi),
+		cmocka_unit_test(test_multi_export_adopt),
 		cmocka_unit_test(test_names),
 	};
 
