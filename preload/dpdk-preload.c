@@ -482,30 +482,76 @@ EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off
 	return get_mmap()(addr, len, prot, flags, fd, offset);
 }
 
-/* The pagemap lookup: VA's bus address through the first lease
- * with a dma-pin fd. Without an IOMMU every function sees the same bus addresses, so any
- * lease's pin serves. */
+/* The leases with a dma-pin fd, for one pagemap read. */
+struct pin_devs {
+	struct udrv_device *dev[LEASE_ENV_MAX];
+	const char *slot[LEASE_ENV_MAX];
+	size_t n;
+};
+
+/* Once per process: why DPDK's memory could not be pinned, and what to change. */
+static void pin_failed(const char *slot, uint64_t va, int r)
+{
+	static bool said;
+
+	if (said)
+		return;
+	said = true;
+	if (r == -ENOMEM || r == -ENOSPC)
+		say("cannot pin DPDK's memory at 0x%" PRIx64 " for %s: past MemlockLimit= "
+		    "(%s). Every leased port pins all of DPDK's memory (EAL's -m or --socket-mem), "
+		    "so MemlockLimit= in the udrvd policy must cover it once per port; see "
+		    "udrvctl policy explain %s",
+		    va, slot, strerror(-r), slot);
+	else
+		say("cannot pin DPDK's memory at 0x%" PRIx64 " for %s: %s", va, slot, strerror(-r));
+}
+
+/*
+ * The pagemap lookup: VA's bus address. Without an IOMMU every function sees the same bus
+ * addresses, but each device must hold its own pin: DPDK's memory is a DMA target of every
+ * port, and a device's pins drop only once that device is quiesced, so that neither a revoke
+ * of one port nor the order of the exit's clean-up lets another port write into memory that
+ * is no longer pinned. MemlockLimit= thus covers DPDK's memory once per leased port.
+ */
 static int va_to_bus(uint64_t va, uint64_t *ret_bus, void *userdata)
 {
-	return dma_pin(userdata, va, ret_bus);
+	const struct pin_devs *p = userdata;
+	uint64_t bus;
+	int r = -ENXIO;
+
+	for (size_t i = 0; i < p->n; i++) {
+		r = dma_pin(p->dev[i], va, i ? &bus : ret_bus);
+		if (r < 0) {
+			pin_failed(p->slot[i], va, r);
+			return r;
+		}
+	}
+	if (r >= 0)
+		debug("pagemap: 0x%" PRIx64 " pinned at bus 0x%" PRIx64 " by %zu device(s)", va,
+		      *ret_bus, p->n);
+	return r;
 }
 
 static ssize_t pagemap_pread(void *buf, size_t len, uint64_t offset)
 {
-	struct leased_slot *s;
-	struct udrv_device *dev;
+	struct pin_devs p = {.n = 0};
 	ssize_t n;
 
 	pthread_mutex_lock(&st.lock);
 	inside = true;
-	s = slot_with_pin();
-	dev = s ? s->dev : NULL;
+	if (slot_with_pin())
+		for (size_t i = 0; i < st.n_slots && p.n < ELEMENTSOF(p.dev); i++)
+			if (st.slots[i].state == SLOT_SERVED && st.slots[i].pin_fd >= 0) {
+				p.slot[p.n] = st.slots[i].slot;
+				p.dev[p.n++] = st.slots[i].dev;
+			}
 	inside = false;
 	pthread_mutex_unlock(&st.lock);
-	if (!dev)
+	if (!p.n)
 		return -ENXIO;
 	inside = true;
-	n = pagemap_read(buf, len, offset, (size_t)getpagesize(), va_to_bus, dev);
+	n = pagemap_read(buf, len, offset, (size_t)getpagesize(), va_to_bus, &p);
 	inside = false;
 	return n;
 }

@@ -534,7 +534,8 @@ static int cmd_lease_kill(unsigned idx, pid_t pid, bool reset, const char *revok
 {
 	int ctl = ctl_open(idx);
 	struct uio_ext_status mid, after;
-	long vmpin;
+	/* Each device pins the same memory for itself (DPDK's ports): VmPin counts it once each. */
+	long vmpin, ndev = getenv("UIOEXT_PIN_DEVICES") ? atol(getenv("UIOEXT_PIN_DEVICES")) : 1;
 	char path[32];
 
 	for (int i = 0; i + 1 < n; i += 2) {
@@ -549,11 +550,12 @@ static int cmd_lease_kill(unsigned idx, pid_t pid, bool reset, const char *revok
 	info("held: %u pins, %llu bytes (limit %llu), VmPin %ld kB, flags 0x%x, resets %llu",
 	     mid.pins, mid.pinned_bytes, mid.pin_limit, vmpin, mid.flags, mid.resets);
 	result(mid.pins > 0 && (mid.flags & UIO_EXT_F_MASTER) &&
-		       mid.pinned_bytes <= mid.pin_limit && vmpin * 1024 == (long)mid.pinned_bytes,
+		       mid.pinned_bytes <= mid.pin_limit &&
+		       vmpin * 1024 == (long)mid.pinned_bytes * ndev,
 	       "the holder holds pins within MemlockLimit=, charged to its memlock, bus mastering "
 	       "on",
-	       "%u pins, %llu of %llu bytes, VmPin %ld kB, flags 0x%x", mid.pins, mid.pinned_bytes,
-	       mid.pin_limit, vmpin, mid.flags);
+	       "%u pins, %llu of %llu bytes, VmPin %ld kB (%ld device(s) pinning), flags 0x%x",
+	       mid.pins, mid.pinned_bytes, mid.pin_limit, vmpin, ndev, mid.flags);
 	if (revoke) {
 		/* udrvd's revoke: the module's revoke, then the unbind, whose removal resets. */
 		int rc = system(revoke);
