@@ -15,6 +15,7 @@ time between those blocks. testpmd measures each interval itself (CLOCK_MONOTONI
 interval's length is its packet gain divided by its Tx-pps. Startup, the warm-up intervals
 and the shutdown are outside the window.
 """
+import math
 import re
 import statistics
 import sys
@@ -53,6 +54,11 @@ def rate(run, warmup, secs):
         seconds += gain / pps if pps > 0 else 1.0  # nothing moved: testpmd's nominal 1 s
     packets = tx(window[-1]) - tx(window[0])
     return packets / seconds, seconds, packets
+
+
+def tail(n, k):
+    """P(at least k of n fair coin flips)."""
+    return sum(math.comb(n, i) for i in range(k, n + 1)) / 2 ** n
 
 
 def render(meta, blocks):
@@ -102,6 +108,14 @@ def render(meta, blocks):
         "alternate in one boot (pairs alternately root-first and udrv-first) so that both "
         "variants see the same load; compare the medians, not single runs.",
     ]
+    below = sum(1 for r in pairs if r < 1)
+    if not met:
+        bullets.append(
+            f"Below the goal. udrv was the slower of the two in {below} of the {len(pairs)} "
+            f"pairs: were the two equal, {below} or more of {len(pairs)} would come by chance "
+            f"{100 * tail(len(pairs), below):.0f} % of the time, so the gap is not all noise, "
+            f"though the runs of one variant spread by more than it. bench/more-results.md "
+            f"(\"DPDK below the goal\") has what was checked.")
     if bad:
         bullets.append("Runs left out (fewer statistics blocks than the window needs): "
                        + ", ".join("%s %d" % k for k in bad) + ".")

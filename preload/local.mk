@@ -48,7 +48,7 @@ EXTRA_DIST += tests/vm/uioext-dpdk-noiommu.sh tests/vm/uioext-dpdk.scenario
 # make bench's DPDK part (bench/run-dpdk, issue 20): testpmd io forwarding as uid 1000 through
 # udrvctl grant --dpdk against root on uio_pci_generic, alternating runs in one VM boot; writes
 # BENCHMARKS.md's dpdk section (BENCHMARKS_MD, bench/local.mk). `make bench` runs it after
-# bench-uioext; `make bench-dpdk` alone (BENCH_DPDK_ARGS='runs=6 secs=10 warmup=2').
+# bench-uioext; `make bench-dpdk` alone (BENCH_DPDK_ARGS='runs=6 secs=10 warmup=2 diag=0').
 EXTRA_DIST += bench/run-dpdk bench/dpdk.scenario bench/report-dpdk.py
 BENCH_DPDK_ARGS =
 bench-dpdk: udrvd$(EXEEXT) udrvctl$(EXEEXT) lib/libudrv.la preload/libudrv-dpdk.la
