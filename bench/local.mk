@@ -27,6 +27,7 @@ bench: udrvd$(EXEEXT) udrvctl$(EXEEXT) lib/libudrv.la $(bench_programs)
 	$(SHELL) '$(top_srcdir)/bench/run-bench' --output '$(BENCHMARKS_MD)' $(BENCH_ARGS)
 	$(MAKE) $(AM_MAKEFLAGS) bench-load
 	$(MAKE) $(AM_MAKEFLAGS) bench-uioext
+	$(MAKE) $(AM_MAKEFLAGS) bench-dpdk
 .PHONY: bench
 
 # The load bench (bench/run-load): leases and clients against udrvd on a generated fixture

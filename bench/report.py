@@ -468,7 +468,9 @@ them), boots the VM bed once with `UDRV_VM_SMP=1` through bench/run-bench (one v
 wake-up across TCG vCPUs costs milliseconds), runs bench/bench.scenario and writes this
 file with bench/report.py. It needs what the VM tests need, plus Debian's `dpdk` package
 for /usr/bin/dpdk-devbind.py (without it those rows are left out). `UDRV_VM_CACHE` reuses
-a downloaded kernel. Use a build configured without `--enable-sanitizers`.
+a downloaded kernel. Use a build configured without `--enable-sanitizers`. Then it runs
+`make bench-load`, `make bench-uioext` and `make bench-dpdk` (each can be run alone), which
+replace their own sections at the end of this file, between their markers.
 
 ## How to read it
 

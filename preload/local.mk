@@ -44,3 +44,15 @@ EXTRA_tests_unit_test_dpdk_preload_run_DEPENDENCIES = preload/libudrv-dpdk.la
 # dpdk-testpmd on two uio-ext leases in the VM (tests/vm/uioext-dpdk.scenario).
 TESTS += tests/vm/uioext-dpdk-noiommu.sh
 EXTRA_DIST += tests/vm/uioext-dpdk-noiommu.sh tests/vm/uioext-dpdk.scenario
+
+# make bench's DPDK part (bench/run-dpdk, issue 20): testpmd io forwarding as uid 1000 through
+# udrvctl grant --dpdk against root on uio_pci_generic, alternating runs in one VM boot; writes
+# BENCHMARKS.md's dpdk section (BENCHMARKS_MD, bench/local.mk). `make bench` runs it after
+# bench-uioext; `make bench-dpdk` alone (BENCH_DPDK_ARGS='runs=6 secs=10 warmup=2 diag=0').
+EXTRA_DIST += bench/run-dpdk bench/dpdk.scenario bench/report-dpdk.py
+BENCH_DPDK_ARGS =
+bench-dpdk: udrvd$(EXEEXT) udrvctl$(EXEEXT) lib/libudrv.la preload/libudrv-dpdk.la
+	UDRV_SRCDIR='$(abs_top_srcdir)' UDRV_BUILDDIR='$(abs_top_builddir)' QEMU='$(QEMU)' \
+	BENCH_CONFIG='CC=$(CC) CFLAGS=$(CFLAGS) (libudrv-dpdk.so: no sanitizers)' \
+	$(SHELL) '$(top_srcdir)/bench/run-dpdk' --output '$(BENCHMARKS_MD)' $(BENCH_DPDK_ARGS)
+.PHONY: bench-dpdk
