@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -75,6 +76,35 @@ __attribute__((format(printf, 4, 5))) static bool report(struct edu *e, bool ok,
 	putchar('\n');
 	fflush(stdout);
 	return ok;
+}
+
+/* Interrupt round trips completed, for the SIGBUS message. */
+static volatile sig_atomic_t round_trips;
+
+/* SIGBUS: the kernel took the device's registers away under our feet, as uio-ext and VFIO do
+ * when the lease is revoked or the device removed. Says so (async-signal-safe), then dies of
+ * SIGBUS as it would have without a handler. */
+static void on_sigbus(int sig)
+{
+	static const char head[] = "edu-driver: SIGBUS after ";
+	static const char tail[] = " interrupt round trips: BAR0 is no longer mapped "
+				   "(lease revoked or device removed)\n";
+	char msg[sizeof(head) + sizeof(tail) + 24], digits[24];
+	unsigned long n = (unsigned long)round_trips;
+	size_t len, nd = 0;
+
+	memcpy(msg, head, sizeof(head) - 1);
+	len = sizeof(head) - 1;
+	do
+		digits[nd++] = (char)('0' + n % 10);
+	while ((n /= 10) && nd < sizeof(digits));
+	while (nd)
+		msg[len++] = digits[--nd];
+	memcpy(msg + len, tail, sizeof(tail) - 1);
+	len += sizeof(tail) - 1;
+	(void)!write(STDERR_FILENO, msg, len);
+	signal(sig, SIG_DFL);
+	raise(sig);
 }
 
 static uint64_t now_ns(void)
@@ -233,6 +263,23 @@ static int irq_prepare(struct edu *e, int fd)
 	return udrv_irq_enable(e->dev);
 }
 
+/*
+ * A round trip that failed on the interrupt fd or the unmask: reports WHAT with the device's
+ * IRQ_STATUS. Reading it is also how a revoked lease ends here rather than in a misleading
+ * error: uio-ext takes the BAR mappings away, then refuses the unmask (EPERM), wakes the
+ * interrupt fd and, once the function is given back, fails it (EIO); after that wake-up the
+ * read faults (SIGBUS).
+ */
+static bool irq_failed(struct edu *e, int fd, bool unmask, const char *what)
+{
+	uint32_t status;
+
+	if (unmask)
+		(void)wait_irq(fd, 100);
+	status = edu_read(e, EDU_IRQ_STATUS);
+	return report(e, false, "irq", "%s (IRQ_STATUS 0x%08" PRIx32 ")", what, status);
+}
+
 /* One round trip: raise, wait, check and acknowledge, re-enable. Fills the two timings. */
 static bool irq_round_trip(struct edu *e, int fd, unsigned i, int64_t *last, uint64_t *ret_rt,
 			   uint64_t *ret_enable)
@@ -240,17 +287,22 @@ static bool irq_round_trip(struct edu *e, int fd, unsigned i, int64_t *last, uin
 	uint32_t bit = 1u << (i % 32), status;
 	uint64_t t0, t1;
 	int64_t count;
+	char what[128];
 	int r;
 
 	t0 = now_ns();
 	edu_write(e, EDU_IRQ_RAISE, bit);
 	count = wait_irq(fd, e->opt->timeout_ms);
-	if (count == -ETIMEDOUT)
-		return report(e, false, "irq", "interrupt %u of %u did not arrive within %d ms",
-			      i + 1, e->opt->irqs, e->opt->timeout_ms);
-	if (count < 0)
-		return report(e, false, "irq", "interrupt %u of %u: %s", i + 1, e->opt->irqs,
-			      strerror((int)-count));
+	if (count < 0) {
+		if (count == -ETIMEDOUT)
+			snprintf(what, sizeof(what),
+				 "interrupt %u of %u did not arrive within %d ms", i + 1,
+				 e->opt->irqs, e->opt->timeout_ms);
+		else
+			snprintf(what, sizeof(what), "interrupt %u of %u: %s", i + 1, e->opt->irqs,
+				 strerror((int)-count));
+		return irq_failed(e, fd, false, what);
+	}
 	if (*last >= 0 && count <= *last)
 		return report(e, false, "irq",
 			      "interrupt %u: count went from %" PRId64 " to %" PRId64, i + 1, *last,
@@ -264,11 +316,14 @@ static bool irq_round_trip(struct edu *e, int fd, unsigned i, int64_t *last, uin
 	edu_write(e, EDU_IRQ_ACK, status); /* the line drops before INTx is unmasked */
 	t1 = now_ns();
 	r = e->opt->async ? udrv_irq_enable_async(e->dev) : udrv_irq_enable(e->dev);
-	if (r < 0)
-		return report(e, false, "irq", "interrupt %u: udrv_irq_enable: %s", i + 1,
-			      strerror(-r));
+	if (r < 0) {
+		snprintf(what, sizeof(what), "interrupt %u: udrv_irq_enable%s: %s", i + 1,
+			 e->opt->async ? "_async" : "", strerror(-r));
+		return irq_failed(e, fd, true, what);
+	}
 	*ret_enable = now_ns() - t1;
 	*ret_rt = now_ns() - t0;
+	round_trips = (sig_atomic_t)(i + 1);
 	return true;
 }
 
@@ -534,6 +589,7 @@ int main(int argc, char **argv)
 		return 2;
 	if (opt.verbose)
 		udrv_set_log_func(log_to_stderr, NULL);
+	signal(SIGBUS, on_sigbus);
 	r = udrv_open_error(opt.slot, &e.dev, &error);
 	if (r < 0) {
 		fprintf(stderr, "edu-driver: cannot open %s: %s\n", opt.slot ?: getenv("UDRV_SLOT"),
