@@ -7,7 +7,7 @@ set -eu
 srcdir=${UDRV_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 
 # The scenarios, one boot each; each takes --ko PATH first.
-SCENARIOS="uioext-lockorder uioext"
+SCENARIOS="uioext-lockorder uioext uioext-attack"
 
 UDRV_VM_KFLAVOUR=lockdep
 export UDRV_VM_KFLAVOUR
