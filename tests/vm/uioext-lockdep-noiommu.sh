@@ -6,15 +6,17 @@
 set -eu
 srcdir=${UDRV_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 
-# The scenarios, one boot each; each takes --ko PATH first.
-SCENARIOS="uioext-lockorder uioext uioext-attack"
+# The scenarios, one boot each; each takes --ko PATH first. uioext-wc needs ivshmem-plain.
+SCENARIOS="uioext-lockorder uioext uioext-attack uioext-wc"
 
 UDRV_VM_KFLAVOUR=lockdep
 export UDRV_VM_KFLAVOUR
 ko=$(sh "$srcdir/uio-ext/build-module")
 failed=
 for s in $SCENARIOS; do
-	if UDRV_VM_SMP=2 UDRV_VM_TIMEOUT=${UDRV_VM_TIMEOUT:-1200} \
+	ivshmem=0
+	[ "$s" != uioext-wc ] || ivshmem=1
+	if UDRV_VM_IVSHMEM=$ivshmem UDRV_VM_SMP=2 UDRV_VM_TIMEOUT=${UDRV_VM_TIMEOUT:-600} \
 		sh "$srcdir/tests/vm/run" noiommu "$srcdir/tests/vm/$s.scenario" --ko "$ko"; then
 		echo "ok - $s.scenario under lockdep"
 	else
