@@ -66,7 +66,7 @@ EXTRA_DIST += tests/vm/uioext-lease-noiommu.sh tests/vm/uioext-lease.scenario \
 # The module under a lockdep kernel (tests/vm/build-lockdep-kernel: a minimal 6.1 with
 # PROVE_LOCKING and DEBUG_ATOMIC_SLEEP, built from Debian's linux-source once per machine into
 # /var/cache/udrv-vm/lockdep): tests/vm/uioext-lockorder.scenario (the module's three lock orders
-# once each), tests/vm/uioext.scenario, uioext-attack.scenario and uioext-wc.scenario, 2 vCPUs,
+# once each), tests/vm/uioext.scenario, uioext-attack, uioext-wc and uioext-pin-lease, 2 vCPUs,
 # one boot each. Any lockdep report fails it.
 TESTS += tests/vm/uioext-lockdep-noiommu.sh
 EXTRA_DIST += tests/vm/uioext-lockdep-noiommu.sh tests/vm/uioext-lockorder.scenario \
